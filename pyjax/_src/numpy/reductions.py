@@ -1,0 +1,242 @@
+"""Reductions for `pyjax.numpy`: sum, prod, max, min, all, any, mean, var, std, argmax,
+argmin, with JAX's dtype rules (small ints sum in the default int, 16-bit floats in float32)."""
+from __future__ import annotations
+
+import numpy as np
+
+from pyjax._src import dtypes
+from pyjax._src.lax import lax
+from pyjax._src.lax.lax import _const
+from pyjax._src.numpy import ufuncs
+from pyjax._src.numpy.lax_numpy import broadcast_to, where as _where
+from pyjax._src.numpy.util import (asarray_or_scalar, canonicalize_axis, check_arraylike,
+                                   convert_to, to_inexact_dtype)
+
+
+def _axes(axis, ndim) -> tuple:
+  if axis is None:
+    return tuple(range(ndim))
+  axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+  axes = tuple(canonicalize_axis(a, ndim) for a in axes)
+  if len(set(axes)) != len(axes):
+    raise ValueError(f"duplicate value in 'axis': {axis}")
+  return axes
+
+
+def _promoted_integer_dtype(dtype):
+  """Sums and products of small integers and bools accumulate in the default integer type."""
+  if dtype == np.bool_:
+    return dtypes.default_int_dtype()
+  if dtypes.issubdtype(dtype, np.unsignedinteger) and dtype.itemsize < \
+      dtypes.default_uint_dtype().itemsize:
+    return dtypes.default_uint_dtype()
+  if dtypes.issubdtype(dtype, np.signedinteger) and dtype.itemsize < \
+      dtypes.default_int_dtype().itemsize:
+    return dtypes.default_int_dtype()
+  return dtype
+
+
+def _keep_dims(result, axes):
+  return lax.expand_dims(result, axes) if axes else result
+
+
+def _reduction(name, a, axis, dtype, keepdims, initial, where, *, lax_reduce, combine, identity,
+               promote_integers=False, upcast_16bit=False, bool_reduce=None):
+  check_arraylike(name, a)
+  a = asarray_or_scalar(a)
+  axes = _axes(axis, a.ndim)
+  if dtype is not None:
+    result_dtype = dtypes.check_user_dtype_supported(dtype, name)
+  elif promote_integers:
+    result_dtype = _promoted_integer_dtype(a.dtype)
+  else:
+    result_dtype = a.dtype
+  compute_dtype = result_dtype
+  if upcast_16bit and dtypes.issubdtype(compute_dtype, np.floating) and \
+      compute_dtype.itemsize < 4:
+    compute_dtype = np.dtype(np.float32)
+  if bool_reduce is not None and compute_dtype == np.bool_:
+    reduce = bool_reduce
+  else:
+    reduce = lax_reduce
+  if identity is None and initial is None and any(a.shape[i] == 0 for i in axes):
+    raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+  x = convert_to(a, compute_dtype, False)
+  if where is not None:
+    if identity is None and initial is None:
+      raise ValueError(f"reduction operation {name} does not have an identity, so to use a "
+                       f"where mask one has to specify 'initial'")
+    fill = identity if initial is None else initial
+    x = _where(broadcast_to(where, x.shape) if np.shape(where) != x.shape else where, x,
+               lax.full_like(x, fill))
+  result = reduce(x, axes)
+  if initial is not None:
+    result = combine(convert_to(asarray_or_scalar(initial), compute_dtype, False), result)
+  if keepdims:
+    result = _keep_dims(result, axes)
+  return convert_to(result, result_dtype, False)
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+        promote_integers=True):  # noqa: A001
+  """Sum of elements over `axis` (bools and small ints are summed in the default int type)."""
+  _no_out(out, "sum")
+  return _reduction("sum", a, axis, dtype, keepdims, initial, where, lax_reduce=lax.reduce_sum,
+                    combine=lax.add, identity=0, promote_integers=promote_integers,
+                    upcast_16bit=True, bool_reduce=lax.reduce_or)
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+         promote_integers=True):
+  """Product of elements over `axis`."""
+  _no_out(out, "prod")
+  return _reduction("prod", a, axis, dtype, keepdims, initial, where,
+                    lax_reduce=lax.reduce_prod, combine=lax.mul, identity=1,
+                    promote_integers=promote_integers, upcast_16bit=True,
+                    bool_reduce=lax.reduce_and)
+
+
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+  """Largest element over `axis` (NaN propagates)."""
+  _no_out(out, "max")
+  return _reduction("max", a, axis, None, keepdims, initial, where, lax_reduce=lax.reduce_max,
+                    combine=lax.max, identity=None)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+  """Smallest element over `axis` (NaN propagates)."""
+  _no_out(out, "min")
+  return _reduction("min", a, axis, None, keepdims, initial, where, lax_reduce=lax.reduce_min,
+                    combine=lax.min, identity=None)
+
+
+amax, amin = max, min
+
+
+def _boolean_reduction(name, lax_reduce, identity):
+  def fn(a, axis=None, out=None, keepdims=False, *, where=None):
+    _no_out(out, name)
+    check_arraylike(name, a)
+    a = asarray_or_scalar(a)
+    a = convert_to(a, np.dtype(np.bool_), False)
+    return _reduction(name, a, axis, None, keepdims, None, where, lax_reduce=lax_reduce,
+                      combine=None, identity=identity)
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = f"Whether {'all' if name == 'all' else 'any'} elements over `axis` are true."
+  return fn
+
+
+all = _boolean_reduction("all", lax.reduce_and, True)  # noqa: A001
+any = _boolean_reduction("any", lax.reduce_or, False)  # noqa: A001
+
+
+def _count(a, axes, where):
+  if where is None:
+    return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+  return sum(broadcast_to(where, a.shape), axis=axes, dtype=dtypes.default_int_dtype(),
+             keepdims=False)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+  """Arithmetic mean over `axis` (integers average in the default float type)."""
+  _no_out(out, "mean")
+  check_arraylike("mean", a)
+  a = asarray_or_scalar(a)
+  axes = _axes(axis, a.ndim)
+  if dtype is None:
+    result_dtype = to_inexact_dtype(dtypes.canonicalize_dtype(a.dtype))
+  else:
+    result_dtype = dtypes.check_user_dtype_supported(dtype, "mean")
+  total = sum(a, axes, result_dtype, keepdims=keepdims, where=where)
+  count = _count(a, axes, where)
+  if isinstance(count, int):
+    return lax.div(total, _const(total, count))
+  count = convert_to(count, result_dtype, False)
+  if keepdims:
+    count = lax.expand_dims(count, axes)
+  return lax.div(total, count)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        correction=None):
+  """Variance over `axis`: mean squared deviation, divided by N - ddof."""
+  _no_out(out, "var")
+  if correction is not None:
+    ddof = correction
+  check_arraylike("var", a)
+  a = asarray_or_scalar(a)
+  axes = _axes(axis, a.ndim)
+  compute = to_inexact_dtype(dtypes.canonicalize_dtype(dtype or a.dtype))
+  if dtypes.issubdtype(compute, np.floating) and compute.itemsize < 4:
+    compute = np.dtype(np.float32)
+  x = convert_to(a, compute, False)
+  centered = ufuncs.subtract(x, mean(x, axes, keepdims=True, where=where))
+  if dtypes.issubdtype(centered.dtype, np.complexfloating):
+    squared = lax.real(lax.mul(centered, lax.conj(centered)))
+  else:
+    squared = lax.square(centered)
+  count = _count(a, axes, where)
+  if isinstance(count, int):
+    denominator = lax.full((), count - ddof, squared.dtype)
+  else:
+    denominator = lax.sub(convert_to(count, squared.dtype, False),
+                          lax.full((), ddof, squared.dtype))
+  total = sum(squared, axes, keepdims=keepdims, where=where)
+  result = lax.div(total, denominator)
+  result = _where(lax.gt(denominator, _const(denominator, 0)), result,
+                  lax.full_like(result, np.nan))
+  out_dtype = dtypes.check_user_dtype_supported(dtype, "var") if dtype is not None else \
+      (np.dtype(np.float32) if dtypes.issubdtype(a.dtype, np.complexfloating) and
+       a.dtype == np.complex64 else to_inexact_dtype(dtypes.canonicalize_dtype(a.dtype)))
+  if dtypes.issubdtype(out_dtype, np.complexfloating):
+    out_dtype = np.dtype(np.float64 if out_dtype == np.complex128 else np.float32)
+  return convert_to(result, out_dtype, False)
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        correction=None):
+  """Standard deviation over `axis`: the square root of `var`."""
+  _no_out(out, "std")
+  return lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, correction=correction))
+
+
+def _arg_reduction(name, lax_fn):
+  def fn(a, axis=None, out=None, keepdims=None):
+    _no_out(out, name)
+    check_arraylike(name, a)
+    a = asarray_or_scalar(a)
+    if axis is None:
+      if a.size == 0:
+        raise ValueError(f"attempt to get {name} of an empty sequence")
+      flat = lax.reshape(a, (a.size,)) if a.ndim != 1 else a
+      result = lax_fn(flat, 0, dtypes.default_int_dtype())
+      if keepdims:
+        result = lax.expand_dims(result, tuple(range(a.ndim)))
+      return result
+    axis = canonicalize_axis(axis, a.ndim)
+    if a.shape[axis] == 0:
+      raise ValueError(f"attempt to get {name} of an empty sequence")
+    result = lax_fn(a, axis, dtypes.default_int_dtype())
+    return lax.expand_dims(result, (axis,)) if keepdims else result
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = f"Index of the {'largest' if 'max' in name else 'smallest'} element over `axis`."
+  return fn
+
+
+argmax = _arg_reduction("argmax", lax.argmax)
+argmin = _arg_reduction("argmin", lax.argmin)
+
+
+def _no_out(out, name):
+  if out is not None:
+    raise ValueError(f"The 'out' argument to jnp.{name} is not supported.")
+
+
+def count_nonzero(a, axis=None, keepdims=False):
+  a = asarray_or_scalar(a)
+  return sum(ufuncs.not_equal(a, 0), axis=axis, keepdims=keepdims,
+             dtype=dtypes.default_int_dtype())
+
+
+__all__ = ["sum", "prod", "max", "min", "amax", "amin", "all", "any", "mean", "var", "std",
+           "argmax", "argmin", "count_nonzero"]

@@ -1,0 +1,380 @@
+"""Elementwise `pyjax.numpy` functions: NumPy's ufuncs with JAX's promotion, built on lax."""
+from __future__ import annotations
+
+import numpy as np
+
+from pyjax._src import core, dtypes
+from pyjax._src.array import Array
+from pyjax._src.core import Tracer
+from pyjax._src.lax import lax
+from pyjax._src.lax.lax import _const
+from pyjax._src.lax import elementwise as ew
+from pyjax._src.numpy.util import (check_arraylike, promote_args, promote_args_inexact,
+                                   promote_args_numeric, promote_dtypes_inexact, promote_shapes)
+
+
+def _unary(name, lax_fn, *, inexact=False, numeric=False):
+  promote = promote_args_inexact if inexact else (promote_args_numeric if numeric else
+                                                  promote_args)
+
+  def fn(x, /):
+    x, = promote(name, x)
+    return lax_fn(x)
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = f"Elementwise `{name}`, as `numpy.{name}` with JAX's dtype rules."
+  return fn
+
+
+def _binary(name, lax_fn, *, inexact=False, numeric=False):
+  primitive = getattr(lax_fn, "primitive", None)
+  promote = promote_args_inexact if inexact else (promote_args_numeric if numeric else
+                                                  promote_args)
+
+  def fn(x, y, /):
+    # Fast path for the common eager case: two Arrays of the same dtype, weak type and rank.
+    if (primitive is not None and type(x) is Array and type(y) is Array):
+      xv, yv = x._value, y._value
+      if (xv is not None and yv is not None and xv.dtype == yv.dtype
+          and x.weak_type == y.weak_type and xv.ndim == yv.ndim):
+        return primitive.bind(x, y)
+    x, y = promote(name, x, y)
+    return lax_fn(x, y)
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = f"Elementwise `{name}`, as `numpy.{name}` with JAX's dtype rules."
+  return fn
+
+
+def _bind_binary(primitive):
+  def fn(x, y):
+    return primitive.bind(x, y)
+  fn.primitive = primitive
+  return fn
+
+
+def _bool_or(lax_fn, bool_fn):
+  """A binary lax function that uses `bool_fn` for booleans (NumPy's add on bools is `or`)."""
+  def fn(x, y):
+    return bool_fn(x, y) if x.dtype == np.bool_ else lax_fn(x, y)
+  return fn
+
+
+add = _binary("add", _bool_or(lax.add, lax.bitwise_or))
+multiply = _binary("multiply", _bool_or(lax.mul, lax.bitwise_and))
+subtract = _binary("subtract", _bind_binary(ew.sub_p))
+true_divide = _binary("true_divide", _bind_binary(ew.div_p), inexact=True)
+divide = true_divide
+maximum = _binary("maximum", _bind_binary(ew.max_p))
+minimum = _binary("minimum", _bind_binary(ew.min_p))
+equal = _binary("equal", _bind_binary(ew.eq_p))
+not_equal = _binary("not_equal", _bind_binary(ew.ne_p))
+less = _binary("less", _bind_binary(ew.lt_p))
+less_equal = _binary("less_equal", _bind_binary(ew.le_p))
+greater = _binary("greater", _bind_binary(ew.gt_p))
+greater_equal = _binary("greater_equal", _bind_binary(ew.ge_p))
+bitwise_and = _binary("bitwise_and", _bind_binary(ew.and_p))
+bitwise_or = _binary("bitwise_or", _bind_binary(ew.or_p))
+bitwise_xor = _binary("bitwise_xor", _bind_binary(ew.xor_p))
+arctan2 = _binary("arctan2", lax.atan2, inexact=True)
+nextafter = _binary("nextafter", lax.nextafter, inexact=True)
+left_shift = _binary("left_shift", lax.shift_left)
+
+
+def _right_shift(x, y):
+  if dtypes.issubdtype(x.dtype, np.unsignedinteger):
+    return lax.shift_right_logical(x, y)
+  return lax.shift_right_arithmetic(x, y)
+
+
+right_shift = _binary("right_shift", _right_shift)
+
+
+def _logical(lax_fn):
+  def fn(x, y):
+    return lax_fn(_to_bool(x), _to_bool(y))
+  return fn
+
+
+def _to_bool(x):
+  return x if x.dtype == np.bool_ else lax.ne(x, _const(x, 0))
+
+
+logical_and = _binary("logical_and", _logical(lax.bitwise_and))
+logical_or = _binary("logical_or", _logical(lax.bitwise_or))
+logical_xor = _binary("logical_xor", _logical(lax.bitwise_xor))
+
+
+def logical_not(x, /):
+  """Elementwise logical NOT (nonzero is True)."""
+  x, = promote_args("logical_not", x)
+  return lax.bitwise_not(_to_bool(x))
+
+
+def _check_not_bool(name, x):
+  if x.dtype == np.bool_:
+    raise TypeError(f"{name} does not accept dtype bool.")
+  return x
+
+
+negative = _unary("negative", lambda x: lax.neg(_check_not_bool("negative", x)))
+positive = _unary("positive", lambda x: x)
+sign = _unary("sign", lambda x: lax.sign(x) if x.dtype != np.bool_ else x)
+floor = _unary("floor", lambda x: lax.floor(x) if dtypes.issubdtype(x.dtype, np.floating) else x)
+ceil = _unary("ceil", lambda x: lax.ceil(x) if dtypes.issubdtype(x.dtype, np.floating) else x)
+trunc = _unary("trunc", lambda x: _trunc(x))
+invert = _unary("invert", lax.bitwise_not)
+bitwise_not = invert
+bitwise_invert = invert
+
+
+def _trunc(x):
+  if not dtypes.issubdtype(x.dtype, np.floating):
+    return x
+  return lax.select(lax.lt(x, lax.full_like(x, 0)), lax.ceil(x), lax.floor(x))
+
+
+def absolute(x, /):
+  """Elementwise absolute value (the magnitude, as a real dtype, for complex inputs)."""
+  x, = promote_args("absolute", x)
+  if x.dtype == np.bool_ or dtypes.issubdtype(x.dtype, np.unsignedinteger):
+    return x
+  return lax.abs(x)
+
+
+abs = absolute  # noqa: A001
+
+sqrt = _unary("sqrt", lax.sqrt, inexact=True)
+cbrt = _unary("cbrt", lax.cbrt, inexact=True)
+exp = _unary("exp", lax.exp, inexact=True)
+exp2 = _unary("exp2", lax.exp2, inexact=True)
+expm1 = _unary("expm1", lax.expm1, inexact=True)
+log = _unary("log", lax.log, inexact=True)
+log1p = _unary("log1p", lax.log1p, inexact=True)
+sin = _unary("sin", lax.sin, inexact=True)
+cos = _unary("cos", lax.cos, inexact=True)
+tan = _unary("tan", lax.tan, inexact=True)
+arcsin = _unary("arcsin", lax.asin, inexact=True)
+arccos = _unary("arccos", lax.acos, inexact=True)
+arctan = _unary("arctan", lax.atan, inexact=True)
+sinh = _unary("sinh", lax.sinh, inexact=True)
+cosh = _unary("cosh", lax.cosh, inexact=True)
+tanh = _unary("tanh", lax.tanh, inexact=True)
+arcsinh = _unary("arcsinh", lax.asinh, inexact=True)
+arccosh = _unary("arccosh", lax.acosh, inexact=True)
+arctanh = _unary("arctanh", lax.atanh, inexact=True)
+asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+atan2 = arctan2
+
+
+def _log_base(name, base):
+  def fn(x):
+    return lax.div(lax.log(x), lax.log(_const(x, base)))
+  return _unary(name, fn, inexact=True)
+
+
+log2 = _log_base("log2", 2)
+log10 = _log_base("log10", 10)
+
+
+def square(x, /):
+  """Elementwise `x * x`."""
+  x, = promote_args_numeric("square", x)
+  return lax.square(x)
+
+
+def reciprocal(x, /):
+  """Elementwise `1 / x` (integer division for integer inputs, as NumPy)."""
+  x, = promote_args_numeric("reciprocal", x)
+  return lax.integer_pow(x, -1)
+
+
+def isfinite(x, /):
+  x, = promote_args("isfinite", x)
+  if dtypes.issubdtype(x.dtype, np.floating):
+    return lax.is_finite(x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    return lax.bitwise_and(lax.is_finite(lax.real(x)), lax.is_finite(lax.imag(x)))
+  return lax.full_like(x, True, dtype=np.bool_)
+
+
+def isnan(x, /):
+  x, = promote_args("isnan", x)
+  if dtypes.issubdtype(x.dtype, np.inexact):
+    return lax.ne(x, x)
+  return lax.full_like(x, False, dtype=np.bool_)
+
+
+def isinf(x, /):
+  x, = promote_args("isinf", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
+  if dtypes.issubdtype(x.dtype, np.floating):
+    return lax.eq(lax.abs(x), _const(x, np.inf))
+  return lax.full_like(x, False, dtype=np.bool_)
+
+
+def real(x, /):
+  x, = promote_args("real", x)
+  return lax.real(x) if dtypes.issubdtype(x.dtype, np.complexfloating) else x
+
+
+def imag(x, /):
+  x, = promote_args("imag", x)
+  return lax.imag(x) if dtypes.issubdtype(x.dtype, np.complexfloating) else lax.full_like(x, 0)
+
+
+def conjugate(x, /):
+  x, = promote_args("conjugate", x)
+  return lax.conj(x) if dtypes.issubdtype(x.dtype, np.complexfloating) else x
+
+
+conj = conjugate
+
+
+def power(x1, x2, /):
+  """`x1 ** x2`. A concrete integer exponent becomes `integer_pow` (exact repeated products)."""
+  check_arraylike("power", x1, x2)
+  if (isinstance(x2, (int, np.integer)) and not isinstance(x2, (bool, np.bool_))
+      and not isinstance(x2, Tracer)):
+    x1, = promote_args_numeric("power", x1)
+    return lax.integer_pow(x1, int(x2))
+  x1, x2 = promote_args_numeric("power", x1, x2)
+  if dtypes.issubdtype(x1.dtype, np.integer):
+    return _integer_power(x1, x2)
+  return lax.pow(x1, x2)
+
+
+def _integer_power(x, y):
+  # Square-and-multiply over the bits of the (traced) integer exponent; negative -> 0 like JAX.
+  bits = x.dtype.itemsize * 8
+  result = lax.full_like(x, 1)
+  base = x
+  exponent = y
+  for _ in range(bits):
+    odd = lax.ne(lax.bitwise_and(exponent, _const(exponent, 1)), _const(exponent, 0))
+    result = lax.select(odd, lax.mul(result, base), result)
+    base = lax.mul(base, base)
+    exponent = lax.shift_right_logical(exponent, _const(exponent, 1))
+  return lax.select(lax.lt(y, lax.full_like(y, 0)), lax.full_like(x, 0), result)
+
+
+def float_power(x1, x2, /):
+  x1, x2 = promote_args_inexact("float_power", x1, x2)
+  return lax.pow(x1, x2)
+
+
+def _float_divmod(x1, x2):
+  mod = lax.rem(x1, x2)
+  quotient = lax.div(lax.sub(x1, mod), x2)
+  fix = lax.bitwise_and(lax.ne(mod, _const(mod, 0)),
+                        lax.ne(lax.sign(x2), lax.sign(mod)))
+  mod = lax.select(fix, lax.add(mod, x2), mod)
+  quotient = lax.select(fix, lax.sub(quotient, _const(quotient, 1)), quotient)
+  return lax.round(quotient), mod
+
+
+def floor_divide(x1, x2, /):
+  """`x1 // x2`, rounding toward negative infinity (NumPy's semantics)."""
+  x1, x2 = promote_args_numeric("floor_divide", x1, x2)
+  if dtypes.issubdtype(x1.dtype, np.unsignedinteger):
+    return lax.div(x1, x2)
+  if dtypes.issubdtype(x1.dtype, np.integer):
+    quotient = lax.div(x1, x2)
+    fix = lax.bitwise_and(lax.ne(lax.sign(x1), lax.sign(x2)),
+                          lax.ne(lax.rem(x1, x2), _const(x1, 0)))
+    return lax.select(fix, lax.sub(quotient, _const(quotient, 1)), quotient)
+  if dtypes.issubdtype(x1.dtype, np.complexfloating):
+    raise TypeError("floor_divide does not support complex-valued inputs.")
+  return _float_divmod(x1, x2)[0]
+
+
+def remainder(x1, x2, /):
+  """`x1 % x2` with the sign of the divisor (NumPy's semantics)."""
+  x1, x2 = promote_args_numeric("remainder", x1, x2)
+  if dtypes.issubdtype(x1.dtype, np.complexfloating):
+    raise TypeError("remainder does not support complex-valued inputs.")
+  mod = lax.rem(x1, x2)
+  if dtypes.issubdtype(x1.dtype, np.unsignedinteger):
+    return mod
+  zero = _const(mod, 0)
+  fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(mod, zero), lax.lt(x2, zero)))
+  return lax.select(fix, lax.add(mod, x2), mod)
+
+
+mod = remainder
+
+
+def fmod(x1, x2, /):
+  """Remainder with the sign of the dividend (C's fmod)."""
+  x1, x2 = promote_args_numeric("fmod", x1, x2)
+  return lax.rem(x1, x2)
+
+
+def divmod(x1, x2, /):  # noqa: A001
+  return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def rint(x, /):
+  x, = promote_args_inexact("rint", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    return lax.complex(rint(lax.real(x)), rint(lax.imag(x)))
+  return lax.round(x, ew.RoundingMethod.TO_NEAREST_EVEN)
+
+
+def hypot(x1, x2, /):
+  x1, x2 = promote_args_inexact("hypot", x1, x2)
+  x1, x2 = lax.abs(x1), lax.abs(x2)
+  big, small = lax.max(x1, x2), lax.min(x1, x2)
+  zero = lax.full_like(big, 0)
+  safe = lax.select(lax.eq(big, zero), lax.full_like(big, 1), big)
+  ratio = lax.div(small, safe)
+  return lax.select(lax.eq(big, zero), zero,
+                    lax.mul(big, lax.sqrt(lax.add(lax.full_like(big, 1), lax.mul(ratio, ratio)))))
+
+
+def logaddexp(x1, x2, /):
+  x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+  amax = lax.max(x1, x2)
+  delta = lax.sub(x1, x2)
+  finite = lax.select(lax.ne(delta, delta), lax.add(x1, x2),
+                      lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
+  return finite
+
+
+def signbit(x, /):
+  x, = promote_args("signbit", x)
+  if dtypes.issubdtype(x.dtype, np.integer):
+    return lax.lt(x, _const(x, 0))
+  if x.dtype == np.bool_:
+    return lax.full_like(x, False, dtype=np.bool_)
+  bits = x.dtype.itemsize * 8
+  int_type = np.dtype(f"int{bits}")
+  return lax.lt(lax.bitcast_convert_type(x, int_type), _const(x, 0, dtype=int_type))
+
+
+def copysign(x1, x2, /):
+  x1, x2 = promote_args_inexact("copysign", x1, x2)
+  return lax.select(signbit(x2), lax.neg(lax.abs(x1)), lax.abs(x1))
+
+
+def deg2rad(x, /):
+  x, = promote_args_inexact("deg2rad", x)
+  return lax.mul(x, _const(x, np.pi / 180))
+
+
+def rad2deg(x, /):
+  x, = promote_args_inexact("rad2deg", x)
+  return lax.mul(x, _const(x, 180 / np.pi))
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def _promote_two(name, x, y):
+  return promote_shapes(name, *promote_dtypes_inexact(x, y))
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and callable(globals()[n])
+           and n not in ("Array", "Tracer", "check_arraylike", "promote_args",
+                         "promote_args_inexact", "promote_args_numeric",
+                         "promote_dtypes_inexact", "promote_shapes", "core", "dtypes", "lax",
+                         "ew", "np")]

@@ -1,0 +1,3 @@
+"""`pyjax.lax`: the primitive operations, as in `jax.lax` (no implicit type promotion)."""
+from pyjax._src.lax.lax import *  # noqa: F401,F403
+from pyjax._src.lax.lax import __all__  # noqa: F401

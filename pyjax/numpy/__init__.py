@@ -1,0 +1,32 @@
+"""`pyjax.numpy`: NumPy's API with JAX's semantics (immutable arrays, JAX's type promotion)."""
+import numpy as _np
+
+from pyjax._src.array import Array as ndarray  # noqa: F401
+from pyjax._src.dtypes import (  # noqa: F401
+    finfo, iinfo, issubdtype, promote_types, result_type as _result_type)
+from pyjax._src.numpy.creation import (  # noqa: F401
+    arange, array, asarray, bfloat16, bool_, cdouble, complex64, complex128, complex_, csingle,
+    double, empty, empty_like, eye, float8_e4m3fn, float8_e5m2, float16, float32, float64, float_,
+    full, full_like, identity, int4, int8, int16, int32, int64, int_, linspace, ones, ones_like,
+    single, uint, uint4, uint8, uint16, uint32, uint64, zeros, zeros_like)
+from pyjax._src.numpy.lax_numpy import (  # noqa: F401
+    around, astype, broadcast_arrays, broadcast_shapes, broadcast_to, clip, concatenate, dot,
+    expand_dims, matmul, matrix_transpose, moveaxis, ndim, nonzero, outer, permute_dims, ravel,
+    reshape, round, shape, size, squeeze, stack, swapaxes, transpose, vdot, where)
+from pyjax._src.numpy.reductions import (  # noqa: F401
+    all, amax, amin, any, argmax, argmin, count_nonzero, max, mean, min, prod, std, sum, var)
+from pyjax._src.numpy.ufuncs import *  # noqa: F401,F403
+from pyjax._src.numpy.ufuncs import power as pow  # noqa: F401
+
+# NumPy's abstract scalar categories, for `jnp.issubdtype(x.dtype, jnp.floating)`.
+generic, number, inexact, floating, complexfloating = (
+    _np.generic, _np.number, _np.inexact, _np.floating, _np.complexfloating)
+integer, signedinteger, unsignedinteger = _np.integer, _np.signedinteger, _np.unsignedinteger
+character, flexible = _np.character, _np.flexible
+dtype = _np.dtype
+pi, e, euler_gamma, inf, nan, newaxis = _np.pi, _np.e, _np.euler_gamma, _np.inf, _np.nan, None
+
+
+def result_type(*args):
+  """The dtype NumPy-style promotion of `args` gives (weak types become their default dtype)."""
+  return _result_type(*args)
