@@ -19,3 +19,4 @@ from pyjax._src.config import config, disable_jit, enable_x64  # noqa: E402,F401
 from pyjax._src import dtypes  # noqa: E402,F401
 
 __version__ = "0.1.0"
+from pyjax._src.jit import clear_caches, eval_shape, jit  # noqa: E402,F401

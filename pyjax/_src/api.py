@@ -66,6 +66,8 @@ def shaped_abstractify(x) -> ShapedArray:
   array)."""
   if isinstance(x, (Tracer, Array)):
     return x.aval
+  if isinstance(x, ShapeDtypeStruct):
+    return ShapedArray(x.shape, x.dtype, x.weak_type)
   try:
     return core.get_aval(x)
   except TypeError:

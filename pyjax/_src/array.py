@@ -14,7 +14,7 @@ from pyjax._src.backend import Device, cpu_device
 
 class Array:
   """A pyjax array: immutable, with a dtype, a shape and a weak-type flag (see JAX's docs)."""
-  __slots__ = ("_value", "weak_type", "__weakref__")
+  __slots__ = ("_value", "weak_type", "_deleted_shape", "__weakref__")
   __array_priority__ = 100
 
   def __init__(self, value, weak_type: bool = False):
@@ -87,20 +87,8 @@ class Array:
 
   def delete(self) -> None:
     if self._value is not None:
-      object.__setattr__(self, "_deleted_shape", self.aval.str_short(short_dtypes=False))
+      self._deleted_shape = self.aval.str_short(short_dtypes=False)
     self._value = None
-
-  def __getattr__(self, name):
-    # Only reached for attributes not found normally; `_deleted_shape` is set by `delete`.
-    if name == "_deleted_shape":
-      return "?"
-    raise AttributeError(f"'Array' object has no attribute {name!r}")
-
-  def __setattr__(self, name, value):
-    if name in ("_value", "weak_type", "_deleted_shape"):
-      object.__setattr__(self, name, value)
-    else:
-      raise AttributeError(f"'Array' object attribute {name!r} is read-only")
 
   # --- conversion to Python and NumPy ------------------------------------------------------
   def __array__(self, dtype=None, copy=None):

@@ -153,15 +153,22 @@ class EvalTrace(Trace):
 
   def process_primitive(self, primitive, args, params):
     values, weak_types = [], []
+    signature = [primitive]
     for x in args:
       if type(x) is Array:
-        values.append(x._live())
-        weak_types.append(x.weak_type)
+        value = x._value
+        if value is None:
+          x._live()  # raises the deleted-array error
+        weak = x.weak_type
       else:
         value, weak = canonicalize_operand(primitive, len(values), x)
-        values.append(value)
-        weak_types.append(weak)
-    self._check_types(primitive, values, params)
+      values.append(value)
+      weak_types.append(weak)
+      signature.append(value.shape)
+      signature.append(value.dtype)
+    if params:
+      signature.extend(params.items())
+    self._check_types(primitive, values, params, tuple(signature))
     out = primitive.impl(*values, **params)
     weak = primitive.weak_type_rule(*weak_types, **params)
     if primitive.multiple_results:
@@ -179,10 +186,10 @@ class EvalTrace(Trace):
 
   _checked_signatures: set = set()
 
-  def _check_types(self, primitive, values, params):
+  def _check_types(self, primitive, values, params, signature):
     """Run the abstract evaluation (which raises JAX's shape and dtype errors) once per
-    signature; eager implementations assume well-typed operands."""
-    signature = (primitive, *[(v.shape, v.dtype) for v in values], *params.items())
+    signature of (primitive, operand shapes and dtypes, params); eager implementations assume
+    well-typed operands."""
     try:
       if signature in self._checked_signatures:
         return
@@ -449,7 +456,7 @@ class Jaxpr:
 
 class ClosedJaxpr:
   """A jaxpr together with the values of its constvars."""
-  __slots__ = ("jaxpr", "consts")
+  __slots__ = ("jaxpr", "consts", "__weakref__")
 
   def __init__(self, jaxpr: Jaxpr, consts: Sequence):
     if len(consts) != len(jaxpr.constvars):

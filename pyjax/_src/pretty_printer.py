@@ -71,25 +71,35 @@ def join(separator: Doc, docs) -> Doc:
   return Concat(parts)
 
 
-def _flat_width(doc: Doc, limit: int) -> int:
-  """Width of `doc` printed on one line, stopping early once it exceeds `limit`."""
-  width = 0
-  stack = [doc]
-  while stack and width <= limit:
-    d = stack.pop()
-    if isinstance(d, (Text, Break)):
-      width += len(d.text)
+def _fits(group: Doc, rest: list, width: int) -> bool:
+  """Whether `group` printed flat, plus what follows it up to the next possible line break,
+  fits in `width` columns. `rest` is the layout stack (the next item is last)."""
+  pending = [(True, group)]  # (inside the group?, doc)
+  next_rest = len(rest) - 1
+  while width >= 0:
+    if not pending:
+      if next_rest < 0:
+        return True
+      pending.append((False, rest[next_rest][2]))
+      next_rest -= 1
+    inside, d = pending.pop()
+    if isinstance(d, Text):
+      width -= len(d.text)
+    elif isinstance(d, Break):
+      if not inside:
+        return True
+      width -= len(d.text)
     elif isinstance(d, Concat):
-      stack.extend(reversed(d.children))
-    else:
-      stack.append(d.child)
-  return width
+      pending.extend((inside, c) for c in reversed(d.children))
+    else:  # Nest or Group
+      pending.append((inside, d.child))
+  return False
 
 
 def format_doc(doc: Doc, width: int = 80) -> str:
   out: list[str] = []
   column = 0
-  stack = [(0, False, doc)]  # (indentation, flat?, doc)
+  stack = [(0, False, doc)]  # (indentation, flat?, doc); the next item is last
   while stack:
     indent, flat, d = stack.pop()
     if isinstance(d, Text):
@@ -107,16 +117,19 @@ def format_doc(doc: Doc, width: int = 80) -> str:
     elif isinstance(d, Nest):
       stack.append((indent + d.indent, flat, d.child))
     else:  # Group
-      fits = flat or _flat_width(d.child, width - column) <= width - column
-      stack.append((indent, fits, d.child))
+      stack.append((indent, flat or _fits(d.child, stack, width - column), d.child))
   return "".join(out)
 
 
 # ------------------------------------------------------------------------------------------------
 # Jaxprs
 
-# Per-primitive rules choosing which params to show and how: rule(params) -> dict shown.
+# Per-primitive rules choosing which params to show: rule(params) -> dict (printed sorted).
 pp_param_rules: dict = {}
+# Per-primitive rules with full control: rule(eqn, context) -> [(key, value), ...] in print order.
+# They may also suggest variable names to the context (jit names its inner binders like the outer
+# operands and results).
+pp_eqn_rules: dict = {}
 
 
 def _var_name(i: int) -> str:
@@ -130,17 +143,38 @@ def _var_name(i: int) -> str:
   return "".join(reversed(letters))
 
 
-class _Context:
+class PrintContext:
+  """Variable names (assigned in order of first printing) and the hoisted shared jaxprs."""
+
   def __init__(self, used: set):
     self.names: dict = {}
     self.used = used
-    self.shared: dict = {}  # id(jaxpr) -> name of a hoisted jaxpr
+    self.shared: dict = {}  # id(jaxpr) -> name under which it is hoisted
+    self.shared_names: set = set()
+    self._next = 0
 
   def name(self, var) -> str:
     name = self.names.get(var)
     if name is None:
-      name = self.names[var] = _var_name(len(self.names))
+      while True:
+        name = _var_name(self._next)
+        self._next += 1
+        if name not in self.shared_names:
+          break
+      self.names[var] = name
     return name
+
+  def suggest_same_names(self, for_vars, like_vars) -> None:
+    """Name each of `for_vars` like the corresponding `like_vars` (each like-var used once)."""
+    from pyjax._src.core import Var
+    if len(for_vars) != len(like_vars):
+      return
+    taken = set()
+    for for_v, like_v in zip(for_vars, like_vars):
+      if (isinstance(like_v, Var) and like_v not in taken and isinstance(for_v, Var)
+          and for_v not in self.names):
+        taken.add(like_v)
+        self.names[for_v] = self.name(like_v)
 
 
 def literal_text(lit) -> str:
@@ -149,14 +183,14 @@ def literal_text(lit) -> str:
   return f"{item}:{lit.aval.str_short()}"
 
 
-def _atom(atom, ctx: _Context) -> str:
+def _atom(atom, ctx: PrintContext) -> str:
   from pyjax._src.core import Literal
   if type(atom) is Literal:
     return literal_text(atom)
   return ctx.name(atom)
 
 
-def _binders(vars_, ctx: _Context, *, drop_unused: bool = False) -> Doc:
+def _binders(vars_, ctx: PrintContext, *, drop_unused: bool = False) -> Doc:
   from pyjax._src.core import DropVar
   items = []
   for v in vars_:
@@ -167,12 +201,22 @@ def _binders(vars_, ctx: _Context, *, drop_unused: bool = False) -> Doc:
   return Nest(2, Group(join(Group(Break()), items)))
 
 
-def _atoms(atoms, ctx: _Context, separator: str = "") -> Doc:
+def _atoms(atoms, ctx: PrintContext, separator: str = "") -> Doc:
   return Nest(2, Group(join(Text(separator) + Group(Break()), [Text(_atom(a, ctx))
                                                                   for a in atoms])))
 
 
-def _param_value(value, ctx: _Context) -> Doc:
+def jaxprs_in_params(params):
+  from pyjax._src.core import ClosedJaxpr, Jaxpr
+  for value in params.values():
+    for v in (value if isinstance(value, tuple) else (value,)):
+      if isinstance(v, Jaxpr):
+        yield v
+      elif isinstance(v, ClosedJaxpr):
+        yield v.jaxpr
+
+
+def _param_value(value, ctx: PrintContext) -> Doc:
   from pyjax._src.core import ClosedJaxpr, Jaxpr
   if isinstance(value, (Jaxpr, ClosedJaxpr)):
     return _sub_jaxpr(value, ctx)
@@ -193,7 +237,7 @@ def _param_str(value) -> str:
   return _ADDRESS.sub("0x...", str(value))
 
 
-def _sub_jaxpr(jaxpr, ctx: _Context) -> Doc:
+def _sub_jaxpr(jaxpr, ctx: PrintContext) -> Doc:
   from pyjax._src.core import ClosedJaxpr
   inner = jaxpr.jaxpr if isinstance(jaxpr, ClosedJaxpr) else jaxpr
   name = ctx.shared.get(id(inner))
@@ -202,25 +246,28 @@ def _sub_jaxpr(jaxpr, ctx: _Context) -> Doc:
   return _jaxpr_doc(inner, ctx)
 
 
-def _eqn_doc(eqn, ctx: _Context) -> Doc:
-  rule = pp_param_rules.get(eqn.primitive)
-  params = rule(eqn.params) if rule is not None else eqn.params
+def _eqn_doc(eqn, ctx: PrintContext) -> Doc:
+  eqn_rule = pp_eqn_rules.get(eqn.primitive)
+  if eqn_rule is not None:
+    pairs = eqn_rule(eqn, ctx)
+  else:
+    rule = pp_param_rules.get(eqn.primitive)
+    params = rule(eqn.params) if rule is not None else eqn.params
+    pairs = sorted(params.items())
   lhs = _binders(eqn.outvars, ctx, drop_unused=True)
-  if params:
-    pairs = [Text(f"{k}=") + _param_value(params[k], ctx) for k in sorted(params)]
-    params_doc = Group(Nest(2, Text("[") + Break("") + join(Break(), pairs)) + Break("")
+  if pairs:
+    shown = [Text(f"{k}=") + _param_value(v, ctx) for k, v in pairs]
+    params_doc = Group(Nest(2, Text("[") + Break("") + join(Break(), shown)) + Break("")
                        + Text("]"))
   else:
     params_doc = Text("")
-  rhs = Text(eqn.primitive.name) + params_doc
-  if eqn.invars:
-    rhs = rhs + Text(" ") + _atoms(eqn.invars, ctx)
+  rhs = Text(eqn.primitive.name) + params_doc + Text(" ") + _atoms(eqn.invars, ctx)
   if not eqn.outvars:
     return rhs
   return lhs + Text(" = ") + rhs
 
 
-def _jaxpr_doc(jaxpr, ctx: _Context) -> Doc:
+def _jaxpr_doc(jaxpr, ctx: PrintContext) -> Doc:
   constvars = _binders(jaxpr.constvars, ctx)
   invars = _binders(jaxpr.invars, ctx)
   eqns = join(Break("; "), [_eqn_doc(e, ctx) for e in jaxpr.eqns])
@@ -232,40 +279,65 @@ def _jaxpr_doc(jaxpr, ctx: _Context) -> Doc:
 
 
 def _used_vars(jaxpr, used: set) -> None:
-  from pyjax._src.core import ClosedJaxpr, Jaxpr, Var
+  from pyjax._src.core import Var
   for eqn in jaxpr.eqns:
     used.update(a for a in eqn.invars if isinstance(a, Var))
-    for value in eqn.params.values():
-      subs = value if type(value) is tuple else (value,)
-      for sub in subs:
-        if isinstance(sub, (Jaxpr, ClosedJaxpr)):
-          _used_vars(sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub, used)
+    for sub in jaxprs_in_params(eqn.params):
+      _used_vars(sub, used)
   used.update(a for a in jaxpr.outvars if isinstance(a, Var))
+
+
+def _shared_jaxprs(top) -> list:
+  """Sub-jaxprs printed once at the top as `let NAME = ... in`: those referenced more than once,
+  and any with more than 10 equations; named after the `name` param of the equation holding
+  them (`<lambda>` -> `lambda`), else `jaxpr`, made unique with a numeric suffix."""
+  from collections import Counter, deque
+  counts: Counter = Counter()
+  names: dict = {}
+  objects: dict = {}
+  queue = deque([top])
+  while queue:
+    jaxpr = queue.popleft()
+    counts[id(jaxpr)] += 1
+    objects[id(jaxpr)] = jaxpr
+    if jaxpr is not top and len(jaxpr.eqns) > 10:
+      counts[id(jaxpr)] += 1
+    for eqn in jaxpr.eqns:
+      name = eqn.params.get("name")
+      for sub in jaxprs_in_params(eqn.params):
+        queue.append(sub)
+        if isinstance(name, str):
+          names.setdefault(id(sub), name.strip("<>"))
+  used_names: Counter = Counter()
+  shared = []
+  for key, count in counts.items():
+    if count == 1:
+      continue
+    name = names.get(key, "jaxpr")
+    if used_names[name]:
+      suffix = used_names[name]
+      used_names[name] += 1
+      name += str(suffix)
+    used_names[name] += 1
+    shared.append((name, objects[key]))
+  return shared
 
 
 def pp_jaxpr_to_str(jaxpr, width: int = 80) -> str:
   used: set = set()
   _used_vars(jaxpr, used)
-  return format_doc(_jaxpr_doc(jaxpr, _Context(used)), width)
+  ctx = PrintContext(used)
+  shared = _shared_jaxprs(jaxpr)
+  for name, sub in shared:
+    ctx.shared_names.add(name)
+    ctx.shared[id(sub)] = name
+  docs = [Text(f"let {name} = ") + _jaxpr_doc(sub, ctx) + Text(" in") + Break()
+          for name, sub in shared]
+  docs.append(_jaxpr_doc(jaxpr, ctx))
+  return format_doc(Concat(docs), width)
 
 
 def pp_eqn_to_str(eqn, width: int = 80) -> str:
   from pyjax._src.core import Var
   used = set(v for v in eqn.outvars if isinstance(v, Var))
-  return format_doc(_eqn_doc(eqn, _Context(used)), width)
-
-
-def short_dtype(dtype) -> str:
-  return dtypes.short_dtype_name(dtype)
-
-
-__all__ = ["Doc", "Text", "Break", "Concat", "Group", "Nest", "join", "format_doc",
-           "pp_param_rules", "pp_jaxpr_to_str", "pp_eqn_to_str"]
-
-
-def register_pp_params(primitive) -> Callable:
-  """Decorator registering a rule that picks the params shown for `primitive`."""
-  def register(rule):
-    pp_param_rules[primitive] = rule
-    return rule
-  return register
+  return format_doc(_eqn_doc(eqn, PrintContext(used)), width)

@@ -16,8 +16,12 @@ from pyjax._src.numpy.util import (check_arraylike, promote_args, promote_args_i
 def _unary(name, lax_fn, *, inexact=False, numeric=False):
   promote = promote_args_inexact if inexact else (promote_args_numeric if numeric else
                                                   promote_args)
+  # Dtypes needing no promotion: a float or complex Array goes straight to `lax_fn`.
+  fast_kinds = "fc" if inexact else "iufc"
 
   def fn(x, /):
+    if type(x) is Array and x._value is not None and x._value.dtype.kind in fast_kinds:
+      return lax_fn(x)
     x, = promote(name, x)
     return lax_fn(x)
   fn.__name__ = fn.__qualname__ = name
@@ -25,29 +29,54 @@ def _unary(name, lax_fn, *, inexact=False, numeric=False):
   return fn
 
 
-def _binary(name, lax_fn, *, inexact=False, numeric=False):
-  primitive = getattr(lax_fn, "primitive", None)
+def _scalar_operand(array_value, scalar):
+  """A Python scalar as a strong value of the array's dtype when JAX's promotion would give that
+  dtype (float with a floating array, int with an integer array in range), else None."""
+  kind = array_value.dtype.kind
+  t = type(scalar)
+  if t is float and kind in "fc":
+    return array_value.dtype.type(scalar)
+  # Ints beyond int32 take the general path, which raises JAX's OverflowError in x32 mode.
+  if t is int and -2**31 <= scalar < 2**31:
+    if kind in "fc":
+      return array_value.dtype.type(scalar)
+    if kind in "iu":
+      info = np.iinfo(array_value.dtype)
+      if info.min <= scalar <= info.max:
+        return array_value.dtype.type(scalar)
+  return None
+
+
+def _binary(name, lax_fn, *, inexact=False, numeric=False, fast=None, fast_kinds="iufc"):
+  """A NumPy-style binary function. `fast` is the primitive to bind directly when no promotion
+  is needed (the common eager case: operands of one dtype whose kind is in `fast_kinds`),
+  skipping the general promotion machinery."""
   promote = promote_args_inexact if inexact else (promote_args_numeric if numeric else
                                                   promote_args)
 
   def fn(x, y, /):
-    # Fast path for the common eager case: two Arrays of the same dtype, weak type and rank.
-    if (primitive is not None and type(x) is Array and type(y) is Array):
-      xv, yv = x._value, y._value
-      if (xv is not None and yv is not None and xv.dtype == yv.dtype
-          and x.weak_type == y.weak_type and xv.ndim == yv.ndim):
-        return primitive.bind(x, y)
+    if fast is not None:
+      tx, ty = type(x), type(y)
+      if tx is Array and ty is Array:
+        xv, yv = x._value, y._value
+        if (xv is not None and yv is not None and xv.dtype == yv.dtype
+            and xv.dtype.kind in fast_kinds and x.weak_type == y.weak_type
+            and xv.ndim == yv.ndim):
+          return fast.bind(x, y)
+      elif tx is Array and not x.weak_type and x._value is not None:
+        if x._value.dtype.kind in fast_kinds:
+          scalar = _scalar_operand(x._value, y)
+          if scalar is not None:
+            return fast.bind(x, Array(scalar))
+      elif ty is Array and not y.weak_type and y._value is not None:
+        if y._value.dtype.kind in fast_kinds:
+          scalar = _scalar_operand(y._value, x)
+          if scalar is not None:
+            return fast.bind(Array(scalar), y)
     x, y = promote(name, x, y)
     return lax_fn(x, y)
   fn.__name__ = fn.__qualname__ = name
   fn.__doc__ = f"Elementwise `{name}`, as `numpy.{name}` with JAX's dtype rules."
-  return fn
-
-
-def _bind_binary(primitive):
-  def fn(x, y):
-    return primitive.bind(x, y)
-  fn.primitive = primitive
   return fn
 
 
@@ -58,22 +87,23 @@ def _bool_or(lax_fn, bool_fn):
   return fn
 
 
-add = _binary("add", _bool_or(lax.add, lax.bitwise_or))
-multiply = _binary("multiply", _bool_or(lax.mul, lax.bitwise_and))
-subtract = _binary("subtract", _bind_binary(ew.sub_p))
-true_divide = _binary("true_divide", _bind_binary(ew.div_p), inexact=True)
+add = _binary("add", _bool_or(lax.add, lax.bitwise_or), fast=ew.add_p)
+multiply = _binary("multiply", _bool_or(lax.mul, lax.bitwise_and), fast=ew.mul_p)
+subtract = _binary("subtract", lax.sub, fast=ew.sub_p)
+maximum = _binary("maximum", lax.max, fast=ew.max_p)
+minimum = _binary("minimum", lax.min, fast=ew.min_p)
+equal = _binary("equal", lax.eq, fast=ew.eq_p)
+not_equal = _binary("not_equal", lax.ne, fast=ew.ne_p)
+less = _binary("less", lax.lt, fast=ew.lt_p)
+less_equal = _binary("less_equal", lax.le, fast=ew.le_p)
+greater = _binary("greater", lax.gt, fast=ew.gt_p)
+greater_equal = _binary("greater_equal", lax.ge, fast=ew.ge_p)
+bitwise_and = _binary("bitwise_and", lax.bitwise_and)
+bitwise_or = _binary("bitwise_or", lax.bitwise_or)
+bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor)
+
+true_divide = _binary("true_divide", lax.div, inexact=True, fast=ew.div_p, fast_kinds="fc")
 divide = true_divide
-maximum = _binary("maximum", _bind_binary(ew.max_p))
-minimum = _binary("minimum", _bind_binary(ew.min_p))
-equal = _binary("equal", _bind_binary(ew.eq_p))
-not_equal = _binary("not_equal", _bind_binary(ew.ne_p))
-less = _binary("less", _bind_binary(ew.lt_p))
-less_equal = _binary("less_equal", _bind_binary(ew.le_p))
-greater = _binary("greater", _bind_binary(ew.gt_p))
-greater_equal = _binary("greater_equal", _bind_binary(ew.ge_p))
-bitwise_and = _binary("bitwise_and", _bind_binary(ew.and_p))
-bitwise_or = _binary("bitwise_or", _bind_binary(ew.or_p))
-bitwise_xor = _binary("bitwise_xor", _bind_binary(ew.xor_p))
 arctan2 = _binary("arctan2", lax.atan2, inexact=True)
 nextafter = _binary("nextafter", lax.nextafter, inexact=True)
 left_shift = _binary("left_shift", lax.shift_left)

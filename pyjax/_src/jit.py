@@ -1,0 +1,394 @@
+"""`jit`: trace a function once per call signature into a jaxpr, then run the cached program.
+
+A jitted call binds the `jit` primitive, whose params carry the traced program. Under the eval
+trace it runs the program through an *executable* (today the NumPy interpreter; the C compiler
+will implement the same interface). Under a staging trace it becomes a `jit[...]` equation, so
+jits nest and print as JAX prints them.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+from typing import Any, Callable, Sequence
+
+from pyjax._src import core, tree_util
+from pyjax._src.api import ShapeDtypeStruct, debug_info, shaped_abstractify
+from pyjax._src.array import Array
+from pyjax._src.config import config
+from pyjax._src.core import ClosedJaxpr, Jaxpr, Primitive, Tracer
+from pyjax._src.interpreters import staging
+from pyjax._src.pretty_printer import pp_eqn_rules
+
+# ------------------------------------------------------------------------------------------------
+# The jit primitive
+
+jit_p = Primitive("jit", multiple_results=True)
+
+
+class NumpyInterpreter:
+  """Runs a closed jaxpr equation by equation with the eager NumPy implementations."""
+
+  def __init__(self, closed: ClosedJaxpr):
+    self.closed = closed
+
+  def __call__(self, *values) -> list:
+    jaxpr = self.closed.jaxpr
+    args = [Array(v, var.aval.weak_type) for v, var in zip(values, jaxpr.invars)]
+    with core.set_current_trace(core.eval_trace):
+      outs = core.eval_jaxpr(jaxpr, self.closed.consts, *args)
+    return [core.canonicalize_value(o)[0] for o in outs]
+
+
+# The engine that turns a closed jaxpr into something callable on NumPy values.
+_executables: "weakref.WeakKeyDictionary[ClosedJaxpr, Callable]" = weakref.WeakKeyDictionary()
+
+
+def executable_for(closed: ClosedJaxpr) -> Callable:
+  executable = _executables.get(closed)
+  if executable is None:
+    executable = _executables[closed] = NumpyInterpreter(closed)
+  return executable
+
+
+def _jit_impl(*values, jaxpr: ClosedJaxpr, name, donated_invars, inline, keep_unused):
+  return executable_for(jaxpr)(*values)
+
+
+def _jit_abstract_eval(*avals, jaxpr: ClosedJaxpr, **params):
+  return jaxpr.out_avals
+
+
+def _jit_weak_types(*weak_types, jaxpr: ClosedJaxpr, **params):
+  return [aval.weak_type for aval in jaxpr.out_avals]
+
+
+jit_p.def_impl(_jit_impl)
+jit_p.def_abstract_eval(_jit_abstract_eval)
+jit_p.weak_type_rule = _jit_weak_types
+
+
+def _pp_jit(eqn, context) -> list:
+  params = eqn.params
+  inner = params["jaxpr"].jaxpr
+  if id(inner) not in context.shared:
+    context.suggest_same_names(inner.invars, eqn.invars)
+    context.suggest_same_names(inner.outvars, eqn.outvars)
+  shown = [("name", params["name"]), ("jaxpr", params["jaxpr"])]
+  if any(params["donated_invars"]):
+    shown.append(("donated_invars", params["donated_invars"]))
+  if params["keep_unused"]:
+    shown.append(("keep_unused", True))
+  return [shown[0]] + sorted(shown[1:])
+
+
+pp_eqn_rules[jit_p] = _pp_jit
+
+# ------------------------------------------------------------------------------------------------
+# Argument handling
+
+
+def _resolve_argnums(fun, argnums, argnames):
+  """Fill in argnames from argnums (or the reverse) through the signature, as JAX does."""
+  if isinstance(argnums, int):
+    argnums = (argnums,)
+  if isinstance(argnames, str):
+    argnames = (argnames,)
+  argnums = None if argnums is None else tuple(argnums)
+  argnames = None if argnames is None else tuple(argnames)
+  try:
+    parameters = inspect.signature(fun).parameters
+  except (TypeError, ValueError):
+    return argnums or (), argnames or ()
+  positional = [n for n, p in parameters.items()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+  named = [n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD,
+                                                          p.KEYWORD_ONLY)]
+  if argnums is None and argnames is None:
+    return (), ()
+  if argnames is None:
+    argnames = tuple(positional[i] for i in argnums
+                     if -len(positional) <= i < len(positional) and positional[i] in named)
+  elif argnums is None:
+    argnums = tuple(positional.index(n) for n in argnames if n in positional)
+  return argnums, argnames
+
+
+def _check_static_argnums(fun, static_argnums, nargs):
+  for i in static_argnums:
+    if not -nargs <= i < nargs:
+      raise ValueError(f"Jitted function has static_argnums={static_argnums}, but only accepts "
+                       f"{nargs} positional arguments.")
+
+
+def _hashable_static(value):
+  try:
+    hash(value)
+  except TypeError as error:
+    raise ValueError(
+        "Non-hashable static arguments are not supported. An error occurred while trying to "
+        f"hash an object of type {type(value)}, {value}. The error was:\n"
+        f"TypeError: {error}\n") from None
+  return value
+
+
+def _abstractify_leaf(leaf, fun_name: str, path: str):
+  try:
+    return shaped_abstractify(leaf)
+  except TypeError:
+    raise TypeError(
+        f"Error interpreting argument to {fun_name} as an abstract array. The problematic value "
+        f"is of type {type(leaf)} and was passed to the function at path {path}.\nThis "
+        "typically means that a jit-wrapped function was called with a non-array argument, and "
+        "this argument was not marked as static using the static_argnums or static_argnames "
+        "parameters of jax.jit.") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# The jitted function
+
+
+class _CacheEntry:
+  __slots__ = ("closed", "tracer_consts", "out_tree")
+
+  def __init__(self, closed, tracer_consts, out_tree):
+    self.closed = closed
+    self.tracer_consts = tracer_consts
+    self.out_tree = out_tree
+
+
+_all_jitted: "weakref.WeakSet[JitWrapped]" = weakref.WeakSet()
+
+
+class JitWrapped:
+  """What `jit(f)` returns: call it like `f`; `.trace`, `.lower` and `.eval_shape` inspect it."""
+
+  def __init__(self, fun: Callable, static_argnums, static_argnames, donate_argnums,
+               donate_argnames, inline: bool, keep_unused: bool):
+    if not callable(fun):
+      raise TypeError(f"Expected a callable value, got {fun}")
+    self._fun = fun
+    self._static_argnums, self._static_argnames = _resolve_argnums(
+        fun, static_argnums, static_argnames)
+    self._donate_argnums, self._donate_argnames = _resolve_argnums(
+        fun, donate_argnums, donate_argnames)
+    overlap = set(self._static_argnames) & set(self._donate_argnames)
+    if overlap:
+      raise ValueError(f"static_argnames and donate_argnames cannot intersect. Argument names "
+                       f"{overlap} appear in both static_argnames and donate_argnames")
+    self._inline = inline
+    self._keep_unused = keep_unused
+    # trace -> {signature: _CacheEntry}; the trace matters because values closed over from an
+    # enclosing transformation are baked into the jaxpr as constants.
+    self._cache: "weakref.WeakKeyDictionary[core.Trace, dict]" = weakref.WeakKeyDictionary()
+    functools.update_wrapper(self, fun)
+    _all_jitted.add(self)
+
+  @property
+  def _name(self) -> str:
+    return getattr(self._fun, "__name__", type(self._fun).__name__)
+
+  def __get__(self, instance, owner=None):
+    # Support decorating methods: bind `self` like a function would.
+    if instance is None:
+      return self
+    return functools.partial(self, instance)
+
+  def _split_args(self, args, kwargs):
+    nargs = len(args)
+    _check_static_argnums(self._fun, self._static_argnums, nargs)
+    static_nums = {i % nargs for i in self._static_argnums if nargs}
+    statics = tuple((i, _hashable_static(args[i])) for i in sorted(static_nums))
+    statics += tuple((k, _hashable_static(kwargs[k])) for k in sorted(kwargs)
+                     if k in self._static_argnames)
+    dynamic_args = tuple(a for i, a in enumerate(args) if i not in static_nums)
+    dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in self._static_argnames}
+    donate_nums = {i % nargs for i in self._donate_argnums if nargs} - static_nums
+    return statics, dynamic_args, dynamic_kwargs, static_nums, donate_nums
+
+  def _trace(self, args, kwargs):
+    """(entry, flat dynamic args, donated flags): the cached program for this signature,
+    tracing it on a miss."""
+    statics, dyn_args, dyn_kwargs, static_nums, donate_nums = self._split_args(args, kwargs)
+    flat_args, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+    paths = [tree_util.keystr(p) for p, _ in tree_util.tree_flatten_with_path(
+        (dyn_args, dyn_kwargs))[0]]
+    in_avals = tuple(_abstractify_leaf(x, self._name, path) for x, path in zip(flat_args, paths))
+    donated = []
+    for i, a in enumerate(args):
+      if i in static_nums:
+        continue
+      donated += [i in donate_nums] * len(tree_util.tree_leaves(a))
+    for k in sorted(dyn_kwargs):
+      donated += [k in self._donate_argnames] * len(tree_util.tree_leaves(dyn_kwargs[k]))
+    signature = (in_tree, in_avals, statics, config.trace_context())
+    trace = core.current_trace()
+    per_trace = self._cache.get(trace)
+    if per_trace is None:
+      per_trace = self._cache[trace] = {}
+    entry = per_trace.get(signature)
+    if entry is None:
+      entry = per_trace[signature] = self._make_entry(args, kwargs, static_nums, in_tree,
+                                                      in_avals)
+    return entry, flat_args, tuple(donated)
+
+  def _make_entry(self, args, kwargs, static_nums, in_tree, in_avals) -> _CacheEntry:
+    out_tree = None
+
+    def flat_fun(*flat):
+      nonlocal out_tree
+      dyn_args, dyn_kwargs = tree_util.tree_unflatten(in_tree, flat)
+      dyn = iter(dyn_args)
+      full_args = [args[i] if i in static_nums else next(dyn) for i in range(len(args))]
+      full_kwargs = {**{k: v for k, v in kwargs.items() if k in self._static_argnames},
+                     **dyn_kwargs}
+      out = self._fun(*full_args, **full_kwargs)
+      leaves, out_tree = tree_util.tree_flatten(out)
+      return leaves
+
+    info = debug_info("jit", self._fun, args, kwargs, tuple(static_nums))
+    jaxpr, consts = staging.trace_to_jaxpr(flat_fun, in_avals, info)
+    closed, tracer_consts = _hoist_tracer_consts(jaxpr, consts)
+    return _CacheEntry(closed, tracer_consts, out_tree)
+
+  def __call__(self, *args, **kwargs):
+    if config.jax_disable_jit:
+      return self._fun(*args, **kwargs)
+    entry, flat_args, donated = self._trace(args, kwargs)
+    operands = [*entry.tracer_consts, *flat_args]
+    donated_invars = (False,) * len(entry.tracer_consts) + donated
+    trace = core.current_trace()
+    if self._inline and isinstance(trace, staging.StagingTrace):
+      outs = core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts, *operands)
+    else:
+      outs = jit_p.bind(*operands, jaxpr=entry.closed, name=self._name,
+                        donated_invars=donated_invars, inline=self._inline,
+                        keep_unused=self._keep_unused)
+    if trace is core.eval_trace and any(donated):
+      for x, d in zip(flat_args, donated):
+        if d and isinstance(x, Array):
+          x.delete()
+    return tree_util.tree_unflatten(entry.out_tree, outs)
+
+  def trace(self, *args, **kwargs) -> "Traced":
+    entry, _, _ = self._trace(args, kwargs)
+    return Traced(entry)
+
+  def lower(self, *args, **kwargs) -> "Lowered":
+    return self.trace(*args, **kwargs).lower()
+
+  def eval_shape(self, *args, **kwargs):
+    entry, _, _ = self._trace(args, kwargs)
+    shapes = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+              for a in entry.closed.out_avals]
+    return tree_util.tree_unflatten(entry.out_tree, shapes)
+
+  def clear_cache(self) -> None:
+    self._cache.clear()
+
+  def __repr__(self):
+    return f"<PjitFunction of {self._fun!r}>"
+
+
+def _hoist_tracer_consts(jaxpr: Jaxpr, consts: Sequence) -> tuple[ClosedJaxpr, list]:
+  """Constants that are tracers of an enclosing transformation become leading inputs (they
+  must flow through that transformation); concrete constants stay in the closed jaxpr."""
+  tracer_vars, tracer_values, const_vars, const_values = [], [], [], []
+  for var, value in zip(jaxpr.constvars, consts):
+    if isinstance(value, Tracer):
+      tracer_vars.append(var)
+      tracer_values.append(value)
+    else:
+      const_vars.append(var)
+      const_values.append(value)
+  new = Jaxpr(const_vars, tracer_vars + jaxpr.invars, jaxpr.outvars, jaxpr.eqns,
+              jaxpr.debug_info)
+  return ClosedJaxpr(new, const_values), tracer_values
+
+
+class Traced:
+  """The result of `jit(f).trace(*args)`: the jaxpr, and what it takes and returns."""
+
+  def __init__(self, entry: _CacheEntry):
+    self._entry = entry
+
+  @property
+  def jaxpr(self) -> ClosedJaxpr:
+    return self._entry.closed
+
+  @property
+  def out_info(self):
+    avals = self._entry.closed.out_avals
+    return tree_util.tree_unflatten(self._entry.out_tree, [
+        ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in avals])
+
+  def lower(self) -> "Lowered":
+    return Lowered(self._entry)
+
+
+class Lowered:
+  """`jit(f).lower(*args)`: the program ready to compile; `.as_text()` shows the jaxpr."""
+
+  def __init__(self, entry: _CacheEntry):
+    self._entry = entry
+
+  def as_text(self) -> str:
+    return str(self._entry.closed)
+
+  def compile(self) -> "Compiled":
+    return Compiled(self._entry)
+
+
+class Compiled:
+  """`jit(f).lower(*args).compile()`: callable with arguments of the traced signature."""
+
+  def __init__(self, entry: _CacheEntry):
+    self._entry = entry
+    self._executable = executable_for(entry.closed)
+
+  def __call__(self, *args, **kwargs):
+    flat, _ = tree_util.tree_flatten((args, kwargs))
+    values = [core.canonicalize_value(x)[0] for x in self._entry.tracer_consts + flat]
+    outs = self._executable(*values)
+    weak = [a.weak_type for a in self._entry.closed.out_avals]
+    return tree_util.tree_unflatten(self._entry.out_tree,
+                                    [Array(o, w) for o, w in zip(outs, weak)])
+
+  def as_text(self) -> str:
+    return str(self._entry.closed)
+
+
+def jit(fun: Callable | None = None, *, in_shardings=None, out_shardings=None,
+        static_argnums: int | Sequence[int] | None = None,
+        static_argnames: str | Sequence[str] | None = None,
+        donate_argnums: int | Sequence[int] | None = None,
+        donate_argnames: str | Sequence[str] | None = None, keep_unused: bool = False,
+        device=None, backend=None, inline: bool = False, abstracted_axes=None,
+        compiler_options=None) -> Any:
+  """Trace `fun` once per call signature (pytree structure, shapes, dtypes, weak types, static
+  argument values, config) and run the traced program. Usable as `@jit` or
+  `@partial(jit, static_argnames=...)`."""
+  if fun is None:
+    return functools.partial(jit, in_shardings=in_shardings, out_shardings=out_shardings,
+                             static_argnums=static_argnums, static_argnames=static_argnames,
+                             donate_argnums=donate_argnums, donate_argnames=donate_argnames,
+                             keep_unused=keep_unused, device=device, backend=backend,
+                             inline=inline, abstracted_axes=abstracted_axes,
+                             compiler_options=compiler_options)
+  if backend not in (None, "cpu"):
+    raise RuntimeError(f"Unknown backend {backend}. Available backends are ['cpu'].")
+  return JitWrapped(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
+                    inline, keep_unused)
+
+
+def eval_shape(fun: Callable, *args, **kwargs):
+  """The output shapes and dtypes of `fun(*args, **kwargs)`, as ShapeDtypeStructs, found by
+  tracing (nothing is computed). Arguments may be arrays or ShapeDtypeStructs."""
+  return jit(fun).eval_shape(*args, **kwargs)
+
+
+def clear_caches() -> None:
+  """Forget every traced program (the next call of each jitted function traces again)."""
+  for jitted in list(_all_jitted):
+    jitted.clear_cache()
+  _executables.clear()
