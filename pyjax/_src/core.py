@@ -266,7 +266,7 @@ def axis_size(name) -> int:
 # Tracers
 
 _INT_CONTEXT = ("The problem arose with the `{0}` function. If trying to convert the data type of "
-                "a value, try using `x.astype({0})` or `jnp.array(x, {0})` instead.\n")
+                "a value, try using `x.astype({0})` or `jnp.array(x, {0})` instead.")
 
 
 class Tracer:
@@ -323,13 +323,14 @@ class Tracer:
     raise errors.TracerArrayConversionError(self)
 
   def tolist(self):
+    # JAX's message names the origin twice (once in this context, once at the end).
     raise errors.ConcretizationTypeError(
         self, f"The tolist() method was called on traced array with shape "
-        f"{self.aval.str_short()}.\n")
+        f"{self.aval.str_short(short_dtypes=False)}.{self._origin_msg()}")
 
   def item(self, *args):
     return Array(self._concrete(lambda: errors.ConcretizationTypeError(
-        self, "The item() method was called on a traced array.\n"))).item(*args)
+        self, "The item() method was called on a traced array."))).item(*args)
 
   def __hash__(self):
     raise TypeError(f"unhashable type: '{type(self).__name__}'")

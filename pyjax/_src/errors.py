@@ -38,7 +38,7 @@ class KeyReuseError(JAXTypeError):
 
 
 def _shape_str(tracer) -> str:
-  return tracer.aval.str_short()
+  return tracer.aval.str_short(short_dtypes=False)
 
 
 class ConcretizationTypeError(JAXTypeError):

@@ -114,11 +114,19 @@ def _resolve_argnums(fun, argnums, argnames):
   return argnums, argnames
 
 
-def _check_static_argnums(fun, static_argnums, nargs):
-  for i in static_argnums:
-    if not -nargs <= i < nargs:
-      raise ValueError(f"Jitted function has static_argnums={static_argnums}, but only accepts "
-                       f"{nargs} positional arguments.")
+def _validate_argnums(fun, argnums, what: str) -> None:
+  """Argnums must name positional parameters of `fun` (unless it takes *args)."""
+  try:
+    parameters = inspect.signature(fun).parameters.values()
+  except (TypeError, ValueError):
+    return
+  if any(p.kind == p.VAR_POSITIONAL for p in parameters):
+    return
+  count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+  for i in argnums:
+    if not -count <= i < count:
+      raise ValueError(f"Jitted function has {what}={argnums}, but only accepts {count} "
+                       f"positional arguments.")
 
 
 def _hashable_static(value):
@@ -132,12 +140,12 @@ def _hashable_static(value):
   return value
 
 
-def _abstractify_leaf(leaf, fun_name: str, path: str):
+def _abstractify_leaf(leaf, fun, path: str):
   try:
     return shaped_abstractify(leaf)
   except TypeError:
     raise TypeError(
-        f"Error interpreting argument to {fun_name} as an abstract array. The problematic value "
+        f"Error interpreting argument to {fun} as an abstract array. The problematic value "
         f"is of type {type(leaf)} and was passed to the function at path {path}.\nThis "
         "typically means that a jit-wrapped function was called with a non-array argument, and "
         "this argument was not marked as static using the static_argnums or static_argnames "
@@ -172,6 +180,8 @@ class JitWrapped:
         fun, static_argnums, static_argnames)
     self._donate_argnums, self._donate_argnames = _resolve_argnums(
         fun, donate_argnums, donate_argnames)
+    _validate_argnums(fun, self._static_argnums, "static_argnums")
+    _validate_argnums(fun, self._donate_argnums, "donate_argnums")
     overlap = set(self._static_argnames) & set(self._donate_argnames)
     if overlap:
       raise ValueError(f"static_argnames and donate_argnames cannot intersect. Argument names "
@@ -196,14 +206,14 @@ class JitWrapped:
 
   def _split_args(self, args, kwargs):
     nargs = len(args)
-    _check_static_argnums(self._fun, self._static_argnums, nargs)
-    static_nums = {i % nargs for i in self._static_argnums if nargs}
+    # Argnums beyond the positional arguments given refer to parameters passed by keyword.
+    static_nums = {i % nargs for i in self._static_argnums if -nargs <= i < nargs}
     statics = tuple((i, _hashable_static(args[i])) for i in sorted(static_nums))
     statics += tuple((k, _hashable_static(kwargs[k])) for k in sorted(kwargs)
                      if k in self._static_argnames)
     dynamic_args = tuple(a for i, a in enumerate(args) if i not in static_nums)
     dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in self._static_argnames}
-    donate_nums = {i % nargs for i in self._donate_argnums if nargs} - static_nums
+    donate_nums = {i % nargs for i in self._donate_argnums if -nargs <= i < nargs} - static_nums
     return statics, dynamic_args, dynamic_kwargs, static_nums, donate_nums
 
   def _trace(self, args, kwargs):
@@ -211,9 +221,7 @@ class JitWrapped:
     tracing it on a miss."""
     statics, dyn_args, dyn_kwargs, static_nums, donate_nums = self._split_args(args, kwargs)
     flat_args, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
-    paths = [tree_util.keystr(p) for p, _ in tree_util.tree_flatten_with_path(
-        (dyn_args, dyn_kwargs))[0]]
-    in_avals = tuple(_abstractify_leaf(x, self._name, path) for x, path in zip(flat_args, paths))
+    in_avals = self._abstractify(args, kwargs, static_nums, flat_args)
     donated = []
     for i, a in enumerate(args):
       if i in static_nums:
@@ -231,6 +239,20 @@ class JitWrapped:
       entry = per_trace[signature] = self._make_entry(args, kwargs, static_nums, in_tree,
                                                       in_avals)
     return entry, flat_args, tuple(donated)
+
+  def _abstractify(self, args, kwargs, static_nums, flat_args) -> tuple:
+    try:
+      return tuple(shaped_abstractify(x) for x in flat_args)
+    except TypeError:
+      pass
+    # Name the offending argument by its path, as JAX does.
+    static_names = tuple(k for k in kwargs if k in self._static_argnames)
+    names = debug_info("jit", self._fun, args,
+                       {k: v for k, v in kwargs.items() if k not in static_names},
+                       tuple(static_nums)).arg_names
+    for x, path in zip(flat_args, names):
+      _abstractify_leaf(x, self._fun, path)
+    raise AssertionError("unreachable: some argument failed to abstractify")
 
   def _make_entry(self, args, kwargs, static_nums, in_tree, in_avals) -> _CacheEntry:
     out_tree = None
