@@ -20,3 +20,5 @@ from pyjax._src import dtypes  # noqa: E402,F401
 
 __version__ = "0.1.0"
 from pyjax._src.jit import clear_caches, eval_shape, jit  # noqa: E402,F401
+from pyjax import debug  # noqa: E402,F401
+from pyjax._src.debugging import pure_callback  # noqa: E402,F401

@@ -234,7 +234,7 @@ def _param_str(value) -> str:
     return value.name
   if isinstance(value, frozenset):
     return "{" + ", ".join(sorted(map(str, value))) + "}"
-  return _ADDRESS.sub("0x...", str(value))
+  return _ADDRESS.sub("0xXXXXXXXXXXXX", str(value))
 
 
 def _sub_jaxpr(jaxpr, ctx: PrintContext) -> Doc:
