@@ -2,6 +2,7 @@
 axes, dtypes) and bind. No implicit dtype promotion happens at this level."""
 from __future__ import annotations
 
+import builtins
 import operator
 from typing import Sequence
 
@@ -173,14 +174,15 @@ def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
   start[axis] = _clip_index(start_index, size, 0)
   limit[axis] = _clip_index(limit_index, size, size)
   strides[axis] = operator.index(stride)
-  return slice(operand, start, limit, None if stride == 1 else strides)
+  return slice(operand, start, limit, strides)  # JAX always passes strides here: `strides=(1,)`
 
 
 def _clip_index(index, size, default):
   if index is None:
     return default
   index = operator.index(index)
-  return max(0, min(index + size if index < 0 else index, size))
+  # builtins: this module's `max`/`min` are the lax primitives
+  return builtins.max(0, builtins.min(index + size if index < 0 else index, size))
 
 
 def index_in_dim(operand, index, axis=0, keepdims=True):
