@@ -1323,7 +1323,13 @@ def equality_errors_pytreedef(tree1: PyTreeDef, tree2: PyTreeDef):
                          tree2.unflatten([leaf] * tree2.num_leaves))
 
 
-class _PytreeLeafMarker:
+class _PytreeLeafMarkerType(type):
+  # Errors print `str(type(leaf))`: the marker's *type* reads "pytree leaf", as in JAX.
+  def __repr__(cls):
+    return "pytree leaf"
+
+
+class _PytreeLeafMarker(metaclass=_PytreeLeafMarkerType):
   def __repr__(self):
     return "pytree leaf"
 
