@@ -73,6 +73,11 @@ class Config:
   def __init__(self):
     for flag in _FLAGS.values():
       object.__setattr__(self, flag.name, flag.default)
+    self._refresh_trace_context()
+
+  def _refresh_trace_context(self):
+    object.__setattr__(self, "_trace_context", tuple(
+        getattr(self, f.name) for f in _FLAGS.values() if f.in_trace_context))
 
   def update(self, name: str, value: Any) -> None:
     flag = _FLAGS.get(name)
@@ -81,6 +86,7 @@ class Config:
     if flag.choices is not None and value not in flag.choices:
       raise ValueError(f"Invalid value {value!r} for {name}; expected one of {flag.choices}.")
     object.__setattr__(self, name, value)
+    self._refresh_trace_context()
 
   def __setattr__(self, name, value):
     raise AttributeError(f"Use config.update({name!r}, value) to change a flag.")
@@ -96,7 +102,7 @@ class Config:
 
   def trace_context(self) -> tuple:
     """The flags a traced program depends on, as a hashable tuple (part of jit's cache key)."""
-    return tuple(getattr(self, f.name) for f in _FLAGS.values() if f.in_trace_context)
+    return self._trace_context
 
   @contextlib.contextmanager
   def override(self, name: str, value: Any) -> Iterator[None]:

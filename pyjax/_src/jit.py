@@ -12,7 +12,9 @@ import inspect
 import weakref
 from typing import Any, Callable, Sequence
 
-from pyjax._src import core, tree_util
+import numpy as np
+
+from pyjax._src import core, dtypes, tree_util
 from pyjax._src.api import ShapeDtypeStruct, debug_info, shaped_abstractify
 from pyjax._src.array import Array
 from pyjax._src.config import config
@@ -27,17 +29,60 @@ jit_p = Primitive("jit", multiple_results=True)
 
 
 class NumpyInterpreter:
-  """Runs a closed jaxpr equation by equation with the eager NumPy implementations."""
+  """Runs a closed jaxpr with the eager NumPy implementations. The jaxpr was type-checked when it
+  was traced, so equations call their implementations directly (no dispatch), reading and
+  writing numbered slots; a slot is released after its last use."""
 
   def __init__(self, closed: ClosedJaxpr):
-    self.closed = closed
+    jaxpr = closed.jaxpr
+    slots: dict = {}
+    self.initial: dict = {}  # slot -> value known before the run (constants and literals)
+
+    def slot_of(atom) -> int:
+      if type(atom) is core.Literal:
+        index = len(slots) + len(self.initial) + 1_000_000_000  # never shared
+        self.initial[index] = atom.val
+        return index
+      if atom not in slots:
+        slots[atom] = len(slots)
+      return slots[atom]
+
+    for var, value in zip(jaxpr.constvars, closed.consts):
+      self.initial[slot_of(var)] = core.canonicalize_value(value)[0]
+    self.arg_slots = [slot_of(v) for v in jaxpr.invars]
+    self.program = []
+    for eqn in jaxpr.eqns:
+      ins = [slot_of(a) for a in eqn.invars]
+      outs = [slot_of(v) for v in eqn.outvars]
+      self.program.append((eqn.primitive, eqn.primitive.impl, eqn.params, ins, outs))
+    self.out_slots = [slot_of(a) for a in jaxpr.outvars]
+    # Release intermediates after their last use, so big programs do not hold every buffer.
+    keep = set(self.out_slots) | set(self.initial)
+    last_use: dict = {}
+    for position, (_, _, _, ins, _) in enumerate(self.program):
+      for i in ins:
+        last_use[i] = position
+    self.releases = [[i for i in set(ins) if last_use[i] == position and i not in keep]
+                     for position, (_, _, _, ins, _) in enumerate(self.program)]
 
   def __call__(self, *values) -> list:
-    jaxpr = self.closed.jaxpr
-    args = [Array(v, var.aval.weak_type) for v, var in zip(values, jaxpr.invars)]
-    with core.set_current_trace(core.eval_trace):
-      outs = core.eval_jaxpr(jaxpr, self.closed.consts, *args)
-    return [core.canonicalize_value(o)[0] for o in outs]
+    env = dict(self.initial)
+    for i, value in zip(self.arg_slots, values):
+      env[i] = value
+    check = config.jax_debug_nans or config.jax_debug_infs
+    for (primitive, impl, params, ins, outs), releases in zip(self.program, self.releases):
+      result = impl(*[env[i] for i in ins], **params)
+      if primitive.multiple_results:
+        for i, value in zip(outs, result):
+          env[i] = value
+      else:
+        env[outs[0]] = result
+      if check:
+        for i in outs:
+          core.check_nans_and_infs(primitive, env[i])
+      for i in releases:
+        del env[i]
+    return [env[i] for i in self.out_slots]
 
 
 # The engine that turns a closed jaxpr into something callable on NumPy values.
@@ -140,6 +185,23 @@ def _hashable_static(value):
   return value
 
 
+def _leaf_signature(leaf):
+  """What of an argument the traced program depends on, cheaply: shape, dtype and weak type for
+  arrays; the type for Python scalars (their dtype follows from it and the x64 flag)."""
+  if type(leaf) is Array:
+    value = leaf._value
+    if value is not None:
+      return (value.shape, value.dtype, leaf.weak_type)
+  elif isinstance(leaf, (np.ndarray, np.generic)):
+    return (leaf.shape, dtypes.canonicalize_dtype(leaf.dtype), False)
+  elif type(leaf) in (int, float, complex, bool):
+    return type(leaf)
+  try:
+    return shaped_abstractify(leaf)
+  except TypeError:
+    return ("invalid", id(leaf))  # _abstractify reports it with the argument's path
+
+
 def _abstractify_leaf(leaf, fun, path: str):
   try:
     return shaped_abstractify(leaf)
@@ -157,12 +219,13 @@ def _abstractify_leaf(leaf, fun, path: str):
 
 
 class _CacheEntry:
-  __slots__ = ("closed", "tracer_consts", "out_tree")
+  __slots__ = ("closed", "tracer_consts", "out_tree", "out_weak_types")
 
   def __init__(self, closed, tracer_consts, out_tree):
     self.closed = closed
     self.tracer_consts = tracer_consts
     self.out_tree = out_tree
+    self.out_weak_types = [aval.weak_type for aval in closed.out_avals]
 
 
 _all_jitted: "weakref.WeakSet[JitWrapped]" = weakref.WeakSet()
@@ -191,6 +254,7 @@ class JitWrapped:
     # trace -> {signature: _CacheEntry}; the trace matters because values closed over from an
     # enclosing transformation are baked into the jaxpr as constants.
     self._cache: "weakref.WeakKeyDictionary[core.Trace, dict]" = weakref.WeakKeyDictionary()
+    self._eval_cache: dict = {}  # the same for the (immortal) eval trace, without weakrefs
     functools.update_wrapper(self, fun)
     _all_jitted.add(self)
 
@@ -205,6 +269,8 @@ class JitWrapped:
     return functools.partial(self, instance)
 
   def _split_args(self, args, kwargs):
+    if not kwargs and not self._static_argnums and not self._donate_argnums:
+      return (), args, {}, frozenset(), frozenset()
     nargs = len(args)
     # Argnums beyond the positional arguments given refer to parameters passed by keyword.
     static_nums = {i % nargs for i in self._static_argnums if -nargs <= i < nargs}
@@ -221,24 +287,30 @@ class JitWrapped:
     tracing it on a miss."""
     statics, dyn_args, dyn_kwargs, static_nums, donate_nums = self._split_args(args, kwargs)
     flat_args, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
-    in_avals = self._abstractify(args, kwargs, static_nums, flat_args)
-    donated = []
-    for i, a in enumerate(args):
-      if i in static_nums:
-        continue
-      donated += [i in donate_nums] * len(tree_util.tree_leaves(a))
-    for k in sorted(dyn_kwargs):
-      donated += [k in self._donate_argnames] * len(tree_util.tree_leaves(dyn_kwargs[k]))
-    signature = (in_tree, in_avals, statics, config.trace_context())
+    donated = ()
+    if donate_nums or self._donate_argnames:
+      donated = []
+      for i, a in enumerate(args):
+        if i not in static_nums:
+          donated += [i in donate_nums] * len(tree_util.tree_leaves(a))
+      for k in sorted(dyn_kwargs):
+        donated += [k in self._donate_argnames] * len(tree_util.tree_leaves(dyn_kwargs[k]))
+      donated = tuple(donated)
+    signature = (in_tree, tuple(map(_leaf_signature, flat_args)), statics,
+                 config.trace_context())
     trace = core.current_trace()
-    per_trace = self._cache.get(trace)
-    if per_trace is None:
-      per_trace = self._cache[trace] = {}
+    if trace is core.eval_trace:
+      per_trace = self._eval_cache
+    else:
+      per_trace = self._cache.get(trace)
+      if per_trace is None:
+        per_trace = self._cache[trace] = {}
     entry = per_trace.get(signature)
     if entry is None:
+      in_avals = self._abstractify(args, kwargs, static_nums, flat_args)
       entry = per_trace[signature] = self._make_entry(args, kwargs, static_nums, in_tree,
                                                       in_avals)
-    return entry, flat_args, tuple(donated)
+    return entry, flat_args, donated or (False,) * len(flat_args)
 
   def _abstractify(self, args, kwargs, static_nums, flat_args) -> tuple:
     try:
@@ -280,6 +352,14 @@ class JitWrapped:
     operands = [*entry.tracer_consts, *flat_args]
     donated_invars = (False,) * len(entry.tracer_consts) + donated
     trace = core.current_trace()
+    if trace is core.eval_trace and not any(donated):
+      # The common eager case: run the cached program directly (what bind would do, minus the
+      # dispatch and per-call type checks the traced program does not need).
+      values = [x._live() if type(x) is Array else core.canonicalize_value(x)[0]
+                for x in flat_args]
+      outs = executable_for(entry.closed)(*values)
+      return tree_util.tree_unflatten(
+          entry.out_tree, [Array(o, w) for o, w in zip(outs, entry.out_weak_types)])
     if self._inline and isinstance(trace, staging.StagingTrace):
       outs = core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts, *operands)
     else:
@@ -307,6 +387,7 @@ class JitWrapped:
 
   def clear_cache(self) -> None:
     self._cache.clear()
+    self._eval_cache.clear()
 
   def __repr__(self):
     return f"<PjitFunction of {self._fun!r}>"

@@ -2,6 +2,8 @@
 reshaping build on it)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pyjax._src import dtypes
@@ -50,9 +52,9 @@ def _dot_general(lhs, rhs, *, dimension_numbers, precision=None, preferred_eleme
   a = xp.transpose(lhs, (*lhs_batch, *lhs_free, *lhs_contract))
   b = xp.transpose(rhs, (*rhs_batch, *rhs_contract, *rhs_free))
   batch_shape = [lhs.shape[d] for d in lhs_batch]
-  m = int(np.prod([lhs.shape[d] for d in lhs_free], dtype=np.int64))
-  n = int(np.prod([rhs.shape[d] for d in rhs_free], dtype=np.int64))
-  k = int(np.prod([lhs.shape[d] for d in lhs_contract], dtype=np.int64))
+  m = math.prod(lhs.shape[d] for d in lhs_free)
+  n = math.prod(rhs.shape[d] for d in rhs_free)
+  k = math.prod(lhs.shape[d] for d in lhs_contract)
   compute = out_dtype
   if out_dtype.itemsize < 4 and dtypes.issubdtype(out_dtype, np.floating) or out_dtype == np.bool_:
     compute = np.dtype(np.float32)  # NumPy has no fast 16-bit matmul; accumulate in float32.
