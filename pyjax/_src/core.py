@@ -77,7 +77,13 @@ def canonicalize_value(x) -> tuple[Any, bool]:
       raise TypeError(f"Value {x!r} with dtype {x.dtype} is not a valid JAX array type. "
                       "Only arrays of numeric types are supported by JAX.")
     dt = dtypes.canonicalize_dtype(x.dtype)
-    return (x if x.dtype == dt else x.astype(dt)), False
+    if x.dtype != dt:
+      return x.astype(dt), False
+    # A writeable NumPy array belongs to the user, who may still change it: copy it, as JAX
+    # does when it moves data to a device (results may alias their inputs).
+    if isinstance(x, np.ndarray) and x.flags.writeable:
+      return x.copy(), False
+    return x, False
   if isinstance(x, Array):
     return x._live(), x.weak_type
   if isinstance(x, (int, float, complex)):  # subclasses such as IntEnum behave as their base
