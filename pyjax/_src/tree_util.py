@@ -760,163 +760,76 @@ _all_registries = [default_registry, none_leaf_registry, dispatch_registry]
 # Key path entries
 # ---------------------------------------------------------------------------
 
-class SequenceKey:
+class _KeyEntry:
+  """One step of a key path: an immutable wrapper around a single value. A subclass names the
+  field (`field`), the type it must have (`field_type`, None for any hashable) and how it prints
+  in a path (`path_format`)."""
+  __slots__ = ("_value",)
+  field: str
+  field_type: type | None
+  path_format: str
+
+  def __init__(self, value):
+    if self.field_type is not None and not isinstance(value, self.field_type):
+      # Match the wording of JAX's C++ (nanobind) constructors.
+      raise TypeError(
+          "__init__(): incompatible function arguments. The following argument types are "
+          f"supported:\n    1. __init__(self, {self.field}: {self.field_type.__name__}) -> "
+          f"None\n\nInvoked with types: {type(self).__name__}, {type(value).__name__}")
+    object.__setattr__(self, "_value", value)
+
+  def __setattr__(self, name, value):
+    raise AttributeError(f"property of '{type(self).__name__}' object has no setter")
+
+  def __str__(self):
+    return self.path_format.format(self._value)
+
+  def __repr__(self):
+    return f"{type(self).__name__}({self.field}={self._value!r})"
+
+  def __eq__(self, other):
+    return type(other) is type(self) and self._value == other._value
+
+  def __ne__(self, other):
+    return not self.__eq__(other)
+
+  def __hash__(self):
+    return hash(self._value)
+
+  def __reduce__(self):
+    return (type(self), (self._value,))
+
+
+class SequenceKey(_KeyEntry):
   """Key for the ``idx``-th child of a list or tuple."""
-  __slots__ = ("_idx",)
+  __slots__ = ()
   __match_args__ = ("idx",)
-
-  def __init__(self, idx: int):
-    if not isinstance(idx, int):
-      raise TypeError(
-          "__init__(): incompatible function arguments. The following argument "
-          "types are supported:\n    1. __init__(self, idx: int) -> None\n\n"
-          f"Invoked with types: SequenceKey, {type(idx).__name__}")
-    object.__setattr__(self, "_idx", idx)
-
-  @property
-  def idx(self) -> int:
-    return self._idx
-
-  def __setattr__(self, name, value):
-    raise AttributeError(f"property of 'SequenceKey' object has no setter")
-
-  def __str__(self):
-    return f"[{self._idx!r}]"
-
-  def __repr__(self):
-    return f"SequenceKey(idx={self._idx!r})"
-
-  def __eq__(self, other):
-    if type(other) is not SequenceKey:
-      return False
-    return self._idx == other._idx
-
-  def __ne__(self, other):
-    return not self.__eq__(other)
-
-  def __hash__(self):
-    return hash(self._idx)
-
-  def __reduce__(self):
-    return (SequenceKey, (self._idx,))
+  field, field_type, path_format = "idx", int, "[{!r}]"
+  idx = property(lambda self: self._value)
 
 
-class DictKey:
+class DictKey(_KeyEntry):
   """Key for the child of a mapping stored under ``key``."""
-  __slots__ = ("_key",)
+  __slots__ = ()
   __match_args__ = ("key",)
-
-  def __init__(self, key: Hashable):
-    object.__setattr__(self, "_key", key)
-
-  @property
-  def key(self):
-    return self._key
-
-  def __setattr__(self, name, value):
-    raise AttributeError(f"property of 'DictKey' object has no setter")
-
-  def __str__(self):
-    return f"[{self._key!r}]"
-
-  def __repr__(self):
-    return f"DictKey(key={self._key!r})"
-
-  def __eq__(self, other):
-    if type(other) is not DictKey:
-      return False
-    return self._key == other._key
-
-  def __ne__(self, other):
-    return not self.__eq__(other)
-
-  def __hash__(self):
-    return hash(self._key)
-
-  def __reduce__(self):
-    return (DictKey, (self._key,))
+  field, field_type, path_format = "key", None, "[{!r}]"
+  key = property(lambda self: self._value)
 
 
-class GetAttrKey:
+class GetAttrKey(_KeyEntry):
   """Key for the child stored in attribute ``name``."""
-  __slots__ = ("_name",)
+  __slots__ = ()
   __match_args__ = ("name",)
-
-  def __init__(self, name: str):
-    if not isinstance(name, str):
-      raise TypeError(
-          "__init__(): incompatible function arguments. The following argument "
-          "types are supported:\n    1. __init__(self, name: str) -> None\n\n"
-          f"Invoked with types: GetAttrKey, {type(name).__name__}")
-    object.__setattr__(self, "_name", name)
-
-  @property
-  def name(self) -> str:
-    return self._name
-
-  def __setattr__(self, name, value):
-    raise AttributeError(f"property of 'GetAttrKey' object has no setter")
-
-  def __str__(self):
-    return f".{self._name}"
-
-  def __repr__(self):
-    return f"GetAttrKey(name={self._name!r})"
-
-  def __eq__(self, other):
-    if type(other) is not GetAttrKey:
-      return False
-    return self._name == other._name
-
-  def __ne__(self, other):
-    return not self.__eq__(other)
-
-  def __hash__(self):
-    return hash(self._name)
-
-  def __reduce__(self):
-    return (GetAttrKey, (self._name,))
+  field, field_type, path_format = "name", str, ".{}"
+  name = property(lambda self: self._value)
 
 
-class FlattenedIndexKey:
+class FlattenedIndexKey(_KeyEntry):
   """Key for the ``key``-th child of a custom node registered without keys."""
-  __slots__ = ("_key",)
+  __slots__ = ()
   __match_args__ = ("key",)
-
-  def __init__(self, key: int):
-    if not isinstance(key, int):
-      raise TypeError(
-          "__init__(): incompatible function arguments. The following argument "
-          "types are supported:\n    1. __init__(self, key: int) -> None\n\n"
-          f"Invoked with types: FlattenedIndexKey, {type(key).__name__}")
-    object.__setattr__(self, "_key", key)
-
-  @property
-  def key(self) -> int:
-    return self._key
-
-  def __setattr__(self, name, value):
-    raise AttributeError(f"property of 'FlattenedIndexKey' object has no setter")
-
-  def __str__(self):
-    return f"[<flat index {self._key}>]"
-
-  def __repr__(self):
-    return f"FlattenedIndexKey(key={self._key!r})"
-
-  def __eq__(self, other):
-    if type(other) is not FlattenedIndexKey:
-      return False
-    return self._key == other._key
-
-  def __ne__(self, other):
-    return not self.__eq__(other)
-
-  def __hash__(self):
-    return hash(self._key)
-
-  def __reduce__(self):
-    return (FlattenedIndexKey, (self._key,))
+  field, field_type, path_format = "key", int, "[<flat index {}>]"
+  key = property(lambda self: self._value)
 
 
 for _cls in (SequenceKey, DictKey, GetAttrKey, FlattenedIndexKey):
