@@ -71,29 +71,19 @@ def join(separator: Doc, docs) -> Doc:
   return Concat(parts)
 
 
-def _fits(group: Doc, rest: list, width: int) -> bool:
-  """Whether `group` printed flat, plus what follows it up to the next possible line break,
-  fits in `width` columns. `rest` is the layout stack (the next item is last)."""
-  pending = [(True, group)]  # (inside the group?, doc)
-  next_rest = len(rest) - 1
-  while width >= 0:
-    if not pending:
-      if next_rest < 0:
-        return True
-      pending.append((False, rest[next_rest][2]))
-      next_rest -= 1
-    inside, d = pending.pop()
-    if isinstance(d, Text):
-      width -= len(d.text)
-    elif isinstance(d, Break):
-      if not inside:
-        return True
+def _fits(group: Doc, width: int) -> bool:
+  """Whether `group` alone, printed flat, fits in `width` columns (what follows the group is not
+  considered: JAX's printer decides each group by its own width)."""
+  pending = [group]
+  while width >= 0 and pending:
+    d = pending.pop()
+    if isinstance(d, (Text, Break)):
       width -= len(d.text)
     elif isinstance(d, Concat):
-      pending.extend((inside, c) for c in reversed(d.children))
+      pending.extend(reversed(d.children))
     else:  # Nest or Group
-      pending.append((inside, d.child))
-  return False
+      pending.append(d.child)
+  return width >= 0
 
 
 def format_doc(doc: Doc, width: int = 80) -> str:
@@ -117,7 +107,7 @@ def format_doc(doc: Doc, width: int = 80) -> str:
     elif isinstance(d, Nest):
       stack.append((indent + d.indent, flat, d.child))
     else:  # Group
-      stack.append((indent, flat or _fits(d.child, stack, width - column), d.child))
+      stack.append((indent, flat or _fits(d.child, width - column), d.child))
   return "".join(out)
 
 
@@ -275,15 +265,19 @@ def _jaxpr_doc(jaxpr, ctx: PrintContext) -> Doc:
   outs = Text("(") + _atoms(jaxpr.outvars, ctx, separator=",") + Text(close)
   body = Concat([Text("{ lambda "), constvars, Text("; "), invars, Text(". let"),
                  Nest(2, Break() + eqns), Break(), Text("in "), outs])
-  return Group(Nest(2, body)) + Text(" }")
+  return Group(Nest(2, body) + Text(" }"))
 
 
-def _used_vars(jaxpr, used: set) -> None:
+def _used_vars(jaxpr, used: set, top: bool = True) -> None:
+  """The variables printed by name. As in JAX, only the top-level jaxpr's unused equation
+  outputs print as `_`; sub-jaxprs name all their variables."""
   from pyjax._src.core import Var
   for eqn in jaxpr.eqns:
     used.update(a for a in eqn.invars if isinstance(a, Var))
+    if not top:
+      used.update(eqn.outvars)
     for sub in jaxprs_in_params(eqn.params):
-      _used_vars(sub, used)
+      _used_vars(sub, used, top=False)
   used.update(a for a in jaxpr.outvars if isinstance(a, Var))
 
 
