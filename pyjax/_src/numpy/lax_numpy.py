@@ -46,7 +46,8 @@ def _compute_newshape(a_shape, newshape) -> tuple:
     dims.append(operator.index(d))
   total = int(np.prod(a_shape, dtype=np.int64))
   if dims.count(-1) > 1:
-    raise ValueError("can only specify one unknown dimension")
+    raise TypeError(f"can only specify one unknown axis size with a `-1` value, got "
+                    f"{tuple(newshape)}")
   if -1 in dims:
     known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
     if known == 0 or total % known:
@@ -162,10 +163,14 @@ def broadcast_to(array, shape):
   if array.shape == shape:
     return array
   lead = len(shape) - array.ndim
-  tail = shape[lead:]
-  if lead < 0 or any(a not in (1, s) for a, s in zip(array.shape, tail)):
-    raise ValueError(f"Incompatible shapes for broadcasting: {array.shape} and requested shape "
-                     f"{shape}")
+  if lead < 0:
+    raise ValueError(f"Cannot broadcast to shape with fewer dimensions: arr_shape={array.shape} "
+                     f"shape={shape}")
+  if any(a not in (1, s) for a, s in zip(array.shape, shape[lead:])):
+    target = array.aval.update(shape=shape, weak_type=False)
+    raise ValueError(f"Incompatible types for broadcasting: input type="
+                     f"{array.aval.str_short(short_dtypes=False)} and requested type="
+                     f"{target.str_short(short_dtypes=False)}")
   return lax.broadcast_in_dim(array, shape, tuple(range(lead, len(shape))))
 
 
@@ -217,15 +222,18 @@ def stack(arrays, axis: int = 0, out=None, dtype=None):
   check_arraylike("stack", *arrays)
   arrays = [asarray_or_scalar(a) for a in arrays]
   if len({a.shape for a in arrays}) != 1:
-    raise ValueError("All input arrays must have the same shape.")
+    raise ValueError("All input arrays must have the same shape. Got "
+                     f"{', '.join(str(a.shape) for a in arrays)}.")
   axis = canonicalize_axis(axis, arrays[0].ndim + 1)
-  return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype)
+  arrays = promote_dtypes(*arrays) if dtype is None else [astype(a, dtype) for a in arrays]
+  return lax.stack(arrays, axis)
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
   """Elementwise `x if condition else y`; with only `condition`, the indices where it holds."""
   if x is None and y is None:
     return nonzero(condition, size=size, fill_value=fill_value)
+  check_arraylike("where", condition, x, y)
   if x is None or y is None:
     raise ValueError("Either both or neither of the x and y arguments should be provided to "
                      "jax.numpy.where, got {} and {}.".format(x, y))
@@ -275,11 +283,9 @@ def round(a, decimals: int = 0, out=None):  # noqa: A001
   a = _as_array("round", a)
   decimals = operator.index(decimals)
   if dtypes.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_:
-    if decimals >= 0:
-      return a
-    factor = _const(a, 10 ** -decimals)
-    return lax.mul(ufuncs.floor_divide(lax.add(a, lax.div(factor, _const(a, 2))),
-                                       factor), factor)
+    if decimals < 0:
+      raise NotImplementedError("integer np.round not implemented for decimals < 0")
+    return a
   if dtypes.issubdtype(a.dtype, np.complexfloating):
     return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
   if decimals == 0:
@@ -303,13 +309,9 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
       raise ValueError(f"matmul operand {name} must have ndim at least 1, got ndim=0 "
                        f"(use multiply or * for scalars).")
   out_dtype = dtypes.canonicalize_dtype(preferred_element_type or dtypes.result_type(a, b))
-  a, b = promote_dtypes(a, b)
+  # As in JAX, the operands keep their dtypes: dot_general converts to `out_dtype` itself.
   a_contract = a.ndim - 1
   b_contract = 0 if b.ndim == 1 else b.ndim - 2
-  if a.shape[a_contract] != b.shape[b_contract]:
-    raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0, with "
-                     f"gufunc signature (n?,k),(k,m?)->(n?,m?) (size {b.shape[b_contract]} is "
-                     f"different from {a.shape[a_contract]})")
   a_batch, b_batch = a.shape[:-2], b.shape[:-2]
   if a_batch and b_batch:
     batch = broadcast_shapes(a_batch, b_batch)
@@ -338,7 +340,6 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
   out_dtype = dtypes.canonicalize_dtype(preferred_element_type or dtypes.result_type(a, b))
   if a.ndim == 0 or b.ndim == 0:
     return ufuncs.multiply(a, b)
-  a, b = promote_dtypes(a, b)
   b_contract = 0 if b.ndim == 1 else b.ndim - 2
   return lax.dot_general(a, b, (((a.ndim - 1,), (b_contract,)), ((), ())),
                          precision=precision, preferred_element_type=out_dtype)
