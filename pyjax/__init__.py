@@ -22,3 +22,4 @@ __version__ = "0.1.0"
 from pyjax._src.jit import clear_caches, eval_shape, jit  # noqa: E402,F401
 from pyjax import debug  # noqa: E402,F401
 from pyjax._src.debugging import pure_callback  # noqa: E402,F401
+from pyjax import random  # noqa: E402,F401

@@ -25,7 +25,8 @@ class Array:
   # --- what the buffer is -------------------------------------------------------------------
   @property
   def dtype(self) -> np.dtype:
-    return self._live().dtype
+    dt = self._live().dtype
+    return dt if dt.kind != "V" else dtypes.logical_dtype(dt)
 
   @property
   def shape(self) -> tuple:
@@ -92,6 +93,9 @@ class Array:
 
   # --- conversion to Python and NumPy ------------------------------------------------------
   def __array__(self, dtype=None, copy=None):
+    extended = self._extended_dtype()
+    if extended is not None:
+      raise TypeError(extended.numpy_conversion_message)
     v = np.asarray(self._live())
     if v.flags.writeable:
       # Hand out a read-only view, as JAX does: the buffer must stay immutable.
@@ -153,7 +157,15 @@ class Array:
     return self
 
   # --- printing -------------------------------------------------------------------------------
+  def _extended_dtype(self):
+    """The extended dtype (e.g. a PRNG key type) of this array, or None for a NumPy dtype."""
+    dt = self.dtype
+    return dt if dtypes._is_extended(dt) else None
+
   def __repr__(self):
+    extended = self._extended_dtype()
+    if extended is not None:
+      return extended.format_array(self._live())
     v = np.asarray(self._live())
     extra = f"dtype={v.dtype.name}" + (", weak_type=True" if self.weak_type else "")
     if v.size == 0 and v.shape != (0,):
@@ -162,6 +174,9 @@ class Array:
     return f"Array({body}, {extra})"
 
   def __str__(self):
+    extended = self._extended_dtype()
+    if extended is not None:
+      return extended.format_array(self._live())
     return str(np.asarray(self._live()))
 
   def __format__(self, spec):

@@ -12,7 +12,10 @@ class ShapedArray:
 
   def __init__(self, shape, dtype, weak_type: bool = False):
     self.shape = tuple(shape)
-    self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
+    if isinstance(dtype, np.dtype):
+      self.dtype = dtypes.logical_dtype(dtype) if dtype.kind == "V" else dtype
+    else:
+      self.dtype = dtype if dtypes._is_extended(dtype) else np.dtype(dtype)
     self.weak_type = bool(weak_type)
 
   ndim = property(lambda self: len(self.shape))

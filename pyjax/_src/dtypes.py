@@ -101,6 +101,24 @@ def _is_extended(x: Any) -> bool:
   return getattr(type(x), "_is_extended_dtype", False) is True
 
 
+# The eager value of an array of an extended dtype is a NumPy array of a structured *storage*
+# dtype, one storage element per array element (so NumPy's indexing, reshaping, concatenation...
+# apply to it unchanged). Avals and arrays built from such a value report the extended dtype.
+_EXTENDED_BY_STORAGE: dict = {}
+
+
+def register_extended_storage(extended_dtype: Any, storage: np.dtype) -> None:
+  """Declare `storage` (a structured NumPy dtype) as the eager representation of
+  `extended_dtype`."""
+  _EXTENDED_BY_STORAGE[storage] = extended_dtype
+
+
+def logical_dtype(dt: np.dtype) -> Any:
+  """The dtype of an array whose NumPy value has dtype `dt`: the extended dtype `dt` stores,
+  else `dt` itself."""
+  return _EXTENDED_BY_STORAGE.get(dt, dt) if dt.kind == "V" else dt
+
+
 # ---------------------------------------------------------------------------------------------------
 # Defaults and canonicalization
 # ---------------------------------------------------------------------------------------------------

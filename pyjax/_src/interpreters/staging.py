@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from pyjax._src import core, errors
+from pyjax._src import core, dtypes, errors
 from pyjax._src.array import Array
 from pyjax._src.avals import ShapedArray
 from pyjax._src.core import DebugInfo, Jaxpr, JaxprEqn, Literal, Tracer, Var
@@ -42,8 +42,8 @@ class StagingTracer(Tracer):
 
 
 def _is_literalable(x) -> bool:
-  return (type(x) in (bool, int, float, complex, Array) or isinstance(x, (np.ndarray, np.generic))
-          ) and np.ndim(x) == 0
+  return ((type(x) in (bool, int, float, complex, Array) or isinstance(x, (np.ndarray, np.generic)))
+          and np.ndim(x) == 0 and not dtypes._is_extended(getattr(x, "dtype", None)))
 
 
 class StagingTrace(core.Trace):

@@ -152,6 +152,15 @@ def _complex(x, y):
   return (x + xp.asarray(y, out_dtype) * 1j).astype(out_dtype)
 
 
+def _equal(x, y):
+  # Values of extended dtypes (PRNG keys) are structured NumPy arrays, compared field by field.
+  return xp.asarray(x == y) if x.dtype.kind == "V" else xp.equal(x, y)
+
+
+def _not_equal(x, y):
+  return xp.asarray(x != y) if x.dtype.kind == "V" else xp.not_equal(x, y)
+
+
 def _real_dtype(complex_dtype):
   return np.dtype(np.float64) if complex_dtype == np.complex128 else np.dtype(np.float32)
 
@@ -222,8 +231,8 @@ BINARY = {
     "shift_left": (_shift_left, INTEGER, None, "left_shift"),
     "shift_right_arithmetic": (_shift_right_arithmetic, INTEGER, None, "right_shift"),
     "shift_right_logical": (_shift_right_logical, INTEGER, None, None),
-    "eq": (xp.equal, ANY, lambda d: np.dtype(np.bool_), "equal"),
-    "ne": (xp.not_equal, ANY, lambda d: np.dtype(np.bool_), "not_equal"),
+    "eq": (_equal, ANY, lambda d: np.dtype(np.bool_), "equal"),
+    "ne": (_not_equal, ANY, lambda d: np.dtype(np.bool_), "not_equal"),
     "lt": (xp.less, ANY, lambda d: np.dtype(np.bool_), "less"),
     "le": (xp.less_equal, ANY, lambda d: np.dtype(np.bool_), "less_equal"),
     "gt": (xp.greater, ANY, lambda d: np.dtype(np.bool_), "greater"),

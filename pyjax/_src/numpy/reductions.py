@@ -59,7 +59,7 @@ def _reduction(name, a, axis, dtype, keepdims, initial, where, *, lax_reduce, co
     reduce = bool_reduce
   else:
     reduce = lax_reduce
-  if identity is None and initial is None and any(a.shape[i] == 0 for i in axes):
+  if identity is None and initial is None and 0 in (a.shape[i] for i in axes):
     raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
   x = convert_to(a, compute_dtype, False)
   if where is not None:

@@ -125,22 +125,34 @@ def check_no_float0s(fun_name: str, *args) -> None:
                       "accidentally taken a gradient with respect to an integer argument.")
 
 
+def check_for_prngkeys(fun_name: str, *args) -> None:
+  """JAX's TypeError for PRNG keys mixed with other dtypes (keys have no arithmetic)."""
+  if not any(dtypes._is_extended(getattr(a, "dtype", None)) for a in args):
+    return
+  arg_dtypes = [dtypes.dtype(a) for a in args]
+  if len(set(arg_dtypes)) > 1:
+    raise TypeError(f"{fun_name} does not accept dtypes {', '.join(map(str, arg_dtypes))}.")
+
+
 def promote_args(fun_name: str, *args):
   """Check, then promote dtypes and ranks: what every NumPy-style binary function does first."""
   check_arraylike(fun_name, *args)
   check_no_float0s(fun_name, *args)
+  check_for_prngkeys(fun_name, *args)
   return promote_shapes(fun_name, *promote_dtypes(*args))
 
 
 def promote_args_inexact(fun_name: str, *args):
   check_arraylike(fun_name, *args)
   check_no_float0s(fun_name, *args)
+  check_for_prngkeys(fun_name, *args)
   return promote_shapes(fun_name, *promote_dtypes_inexact(*args))
 
 
 def promote_args_numeric(fun_name: str, *args):
   check_arraylike(fun_name, *args)
   check_no_float0s(fun_name, *args)
+  check_for_prngkeys(fun_name, *args)
   return promote_shapes(fun_name, *promote_dtypes_numeric(*args))
 
 

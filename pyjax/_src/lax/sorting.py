@@ -1,0 +1,176 @@
+"""Sorting primitives: `sort` (several operands ordered by the first `num_keys` of them) and
+`top_k`.
+
+Orders are JAX's: floating keys sort by value with -0.0 equal to 0.0 and every NaN after +inf;
+complex keys sort lexicographically by real then imaginary part. A stable sort keeps equal keys
+in their original order (NumPy's stable sorts give exactly that order).
+"""
+from __future__ import annotations
+
+import operator
+from typing import Sequence
+
+import numpy as np
+
+from pyjax._src import dtypes
+from pyjax._src.avals import ShapedArray
+from pyjax._src.backend import xp
+from pyjax._src.core import Primitive
+from pyjax._src.interpreters import batching
+
+# ------------------------------------------------------------------------------------------------
+# sort
+
+
+def _sort_abstract_eval(*operands, dimension, is_stable, num_keys):
+  if not operands:
+    raise TypeError("sort requires at least one operand")
+  shape = operands[0].shape
+  if any(o.shape != shape for o in operands[1:]):
+    shapes = ", ".join(str(o.shape) for o in operands)
+    raise TypeError(f"sort operands must have the same shape, got {{{shapes}}}")
+  if not 0 <= dimension < len(shape):
+    raise ValueError(f"dimension {dimension} out of bounds for sort operands of shape {shape}")
+  if not 1 <= num_keys <= len(operands):
+    raise ValueError(f"num_keys={num_keys} must be between 1 and the number of operands "
+                     f"({len(operands)})")
+  return [ShapedArray(o.shape, o.dtype, o.weak_type) for o in operands]
+
+
+def _sort_order(keys: Sequence[np.ndarray], dimension: int) -> np.ndarray:
+  """Indices along `dimension` that sort lexicographically by `keys` (the first key most
+  significant), stably."""
+  if len(keys) == 1:
+    return xp.argsort(keys[0], axis=dimension, kind="stable")
+  # lexsort sorts by its last key first; it is stable.
+  columns = [xp.moveaxis(k, dimension, -1) for k in reversed(keys)]
+  order = xp.lexsort(columns, axis=-1)
+  return xp.moveaxis(order, -1, dimension)
+
+
+def _sort_impl(*operands, dimension, is_stable, num_keys):
+  if operands[0].ndim == 0 or operands[0].size == 0:
+    return [xp.asarray(o) for o in operands]
+  order = _sort_order(operands[:num_keys], dimension)
+  return [xp.take_along_axis(xp.asarray(o), order, axis=dimension) for o in operands]
+
+
+sort_p = Primitive("sort", multiple_results=True)
+sort_p.def_abstract_eval(_sort_abstract_eval)
+sort_p.def_impl(_sort_impl)
+sort_p.weak_type_rule = lambda *weak_types, **params: list(weak_types)
+
+
+def _sort_batcher(axis_data, vals, dims, *, dimension, is_stable, num_keys):
+  operands = [batching.bdim_at_front(x, d, axis_data.size) for x, d in zip(vals, dims)]
+  outs = sort_p.bind(*operands, dimension=dimension + 1, is_stable=is_stable, num_keys=num_keys)
+  return outs, [0] * len(outs)
+
+
+batching.primitive_batchers[sort_p] = _sort_batcher
+
+
+def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
+  """Sort `operand` (an array, or a sequence of arrays of one shape ordered together by the
+  first `num_keys` of them) along `dimension`."""
+  if isinstance(operand, (list, tuple)):
+    if not operand:
+      raise TypeError("Sort requires at least one operand")
+    if not 1 <= num_keys <= len(operand):
+      raise ValueError(f"num_keys={num_keys} must be between 1 and len(operand)={len(operand)}")
+    ndim = np.ndim(operand[0])
+    dimension = _canonical_dimension(dimension, ndim)
+    return tuple(sort_p.bind(*operand, dimension=dimension, is_stable=bool(is_stable),
+                             num_keys=operator.index(num_keys)))
+  if num_keys != 1:
+    raise ValueError(f"num_keys={num_keys} must equal 1 for a single operand.")
+  dimension = _canonical_dimension(dimension, np.ndim(operand))
+  out, = sort_p.bind(operand, dimension=dimension, is_stable=bool(is_stable), num_keys=1)
+  return out
+
+
+def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True):
+  """Sort `keys` along `dimension` and apply the same permutation to `values`."""
+  dimension = _canonical_dimension(dimension, np.ndim(keys))
+  k, v = sort_p.bind(keys, values, dimension=dimension, is_stable=bool(is_stable), num_keys=1)
+  return k, v
+
+
+def _canonical_dimension(dimension, ndim: int) -> int:
+  dimension = operator.index(dimension)
+  if not -ndim <= dimension < max(ndim, 1):
+    raise ValueError(f"dimension {dimension} is out of bounds for array of dimension {ndim}")
+  return dimension % max(ndim, 1)
+
+
+# ------------------------------------------------------------------------------------------------
+# top_k
+
+
+def _descending_key(x: np.ndarray) -> np.ndarray:
+  """Unsigned integers that order like `x` reversed, under XLA's total order for floats
+  (-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN)."""
+  if x.dtype == np.bool_:
+    return ~x.astype(np.uint8)
+  if dtypes.issubdtype(x.dtype, np.floating):
+    if x.dtype.itemsize == 2 and x.dtype != np.float16:  # bfloat16 (and 16-bit float8 kin)
+      x = x.astype(np.float32)
+    width = x.dtype.itemsize * 8
+    unsigned = x.view(f"uint{width}")
+    sign = unsigned >> (width - 1)
+    mask = xp.where(sign.astype(bool), ~np.zeros((), unsigned.dtype),
+                    np.array(1 << (width - 1), unsigned.dtype))
+    return ~(unsigned ^ mask)
+  if dtypes.issubdtype(x.dtype, np.signedinteger):
+    width = x.dtype.itemsize * 8
+    return ~(x.view(f"uint{width}") ^ np.array(1 << (width - 1), f"uint{width}"))
+  return ~x
+
+
+def _top_k_abstract_eval(operand, *, k, axis):
+  if k < 0:
+    raise ValueError(f"k argument to top_k must be nonnegative, got {k}")
+  if not operand.shape:
+    raise TypeError(f"top_k operand must have >= 1 dimension, got {operand.shape}")
+  if operand.shape[axis] < k:
+    raise ValueError(f"k argument to top_k must be no larger than size along axis; got k={k} "
+                     f"with shape={operand.shape} and axis={axis}")
+  shape = list(operand.shape)
+  shape[axis] = k
+  return [ShapedArray(shape, operand.dtype, operand.weak_type),
+          ShapedArray(shape, np.dtype(np.int32))]
+
+
+def _top_k_impl(operand, *, k, axis):
+  order = xp.argsort(_descending_key(xp.asarray(operand)), axis=axis, kind="stable")
+  index = xp.take(order, xp.arange(k), axis=axis)
+  return [xp.take_along_axis(xp.asarray(operand), index, axis=axis), index.astype(np.int32)]
+
+
+top_k_p = Primitive("top_k", multiple_results=True)
+top_k_p.def_abstract_eval(_top_k_abstract_eval)
+top_k_p.def_impl(_top_k_impl)
+top_k_p.weak_type_rule = lambda weak, **params: [weak, False]
+
+
+def _top_k_batcher(axis_data, vals, dims, *, k, axis):
+  operand, = vals
+  dim, = dims
+  axis_in_batched = axis + (dim <= axis)
+  outs = top_k_p.bind(operand, k=k, axis=axis_in_batched)
+  return outs, [dim, dim]
+
+
+batching.primitive_batchers[top_k_p] = _top_k_batcher
+
+
+def top_k(operand, k: int, *, axis: int = -1):
+  """The `k` largest entries of `operand` along `axis` in descending order and their indices
+  (the lower index first among equal entries)."""
+  k = operator.index(k)
+  axis = _canonical_dimension(axis, np.ndim(operand))
+  values, indices = top_k_p.bind(operand, k=k, axis=axis)
+  return values, indices
+
+
+__all__ = ["sort", "sort_key_val", "sort_p", "top_k", "top_k_p"]

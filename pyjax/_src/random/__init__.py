@@ -1,0 +1,2 @@
+"""pyjax.random's implementation: threefry (NumPy kernels), keys (the key dtype and primitives)
+and samplers."""
