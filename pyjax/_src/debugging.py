@@ -13,6 +13,7 @@ from pyjax._src import tree_util
 from pyjax._src.array import Array
 from pyjax._src.avals import ShapedArray
 from pyjax._src.core import Primitive, Tracer
+from pyjax._src.interpreters import batching
 
 
 def _host_values(values):
@@ -171,3 +172,67 @@ def pure_callback(callback: Callable, result_shape_dtypes: Any, *args, sharding=
                               vmap_method=vmap_method)
   return tree_util.tree_unflatten(out_tree, outs)
 
+
+
+# ------------------------------------------------------------------------------------------------
+# --- batching. A debug print or callback under vmap runs once per batch element, in order, with
+# that element's values. A pure_callback batches as its `vmap_method` says.
+
+
+def _element(x, dim, index: int):
+  """Element `index` of a value batched along `dim` (None: the value itself)."""
+  from pyjax._src.lax import lax
+  return x if dim is None else lax.index_in_dim(x, index, dim, keepdims=False)
+
+
+def _per_element_batcher(primitive):
+  def rule(axis_data, vals, dims, **params):
+    for i in range(axis_data.size):
+      primitive.bind(*(_element(x, d, i) for x, d in zip(vals, dims)), **params)
+    return [], []
+  return rule
+
+
+batching.primitive_batchers[debug_print_p] = _per_element_batcher(debug_print_p)
+batching.primitive_batchers[debug_callback_p] = _per_element_batcher(debug_callback_p)
+
+
+def _pure_callback_batcher(axis_data, vals, dims, *, callback, result_avals, sharding,
+                           vmap_method):
+  from pyjax._src.lax import lax
+  size = axis_data.size
+  params = dict(callback=callback, sharding=sharding, vmap_method=vmap_method)
+  if vmap_method in ("sequential", "sequential_unrolled"):
+    from pyjax._src.lax.control_flow import map as lax_map
+    batched = [i for i, d in enumerate(dims) if d is not None]
+
+    def one(element_vals):
+      args = list(vals)
+      for i, v in zip(batched, element_vals):
+        args[i] = v
+      return pure_callback_p.bind(*args, result_avals=result_avals, **params)
+    if vmap_method == "sequential":
+      outs = lax_map(one, [batching.moveaxis(vals[i], dims[i], 0) for i in batched])
+    else:
+      per_element = [one([_element(vals[i], dims[i], k) for i in batched]) for k in range(size)]
+      outs = [lax.concatenate([lax.expand_dims(e[j], (0,)) for e in per_element], 0)
+              for j in range(len(result_avals))]
+    return list(outs), [0] * len(result_avals)
+  if vmap_method == "expand_dims":
+    args = [batching.expand_dims(x, 0) if d is None else batching.moveaxis(x, d, 0)
+            for x, d in zip(vals, dims)]
+  elif vmap_method == "broadcast_all":
+    args = [batching.bdim_at_front(x, d, size) for x, d in zip(vals, dims)]
+  elif vmap_method == "legacy_vectorized":
+    args = [x if d is None else batching.moveaxis(x, d, 0) for x, d in zip(vals, dims)]
+  else:
+    raise NotImplementedError(
+        "vmap is only supported for the pure_callback primitive when vmap_method is one of "
+        "'sequential', 'sequential_unrolled', 'expand_dims', 'broadcast_all', or "
+        f"'legacy_vectorized'. Got vmap_method={vmap_method}.")
+  batched_avals = tuple(ShapedArray((size, *a.shape), a.dtype, a.weak_type) for a in result_avals)
+  outs = pure_callback_p.bind(*args, result_avals=batched_avals, **params)
+  return outs, [0] * len(outs)
+
+
+batching.primitive_batchers[pure_callback_p] = _pure_callback_batcher
