@@ -23,3 +23,4 @@ from pyjax._src.jit import clear_caches, eval_shape, jit  # noqa: E402,F401
 from pyjax import debug  # noqa: E402,F401
 from pyjax._src.debugging import pure_callback  # noqa: E402,F401
 from pyjax import random  # noqa: E402,F401
+from pyjax._src.vmap_api import vmap  # noqa: E402,F401
