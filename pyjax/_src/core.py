@@ -362,13 +362,14 @@ class Tracer:
 def escaped_tracer_error(tracer: Tracer) -> errors.UnexpectedTracerError:
   return errors.UnexpectedTracerError(
       "Encountered an unexpected tracer. A function transformed by JAX had a side effect, "
-      f"allowing for a reference to an intermediate value with type {tracer.aval.str_short()} "
+      "allowing for a reference to an intermediate value with type "
+      f"{tracer.aval.str_short(short_dtypes=False)} "
       f"wrapped in a {type(tracer).__name__} to escape the scope of the transformation.\n"
       "JAX transformations require that functions explicitly return their outputs, and disallow "
       "saving intermediate values to global state.\n"
       f"{getattr(tracer._trace, 'leak_context', lambda: '')()}"
       "To catch the leak earlier, try setting the environment variable JAX_CHECK_TRACER_LEAKS or "
-      "using the jax.checking_leaks context manager.")
+      "using the `jax.checking_leaks` context manager.")
 
 
 def check_foreign_tracer(x: Tracer) -> None:

@@ -8,6 +8,9 @@ import numpy as np
 
 from pyjax._src import dtypes
 from pyjax._src.backend import xp
+from pyjax._src.core import get_aval
+from pyjax._src.interpreters import ad
+from pyjax._src.lax import structural as _st
 from pyjax._src.lax.utils import check_same_dtypes, standard_primitive
 from pyjax._src.pretty_printer import pp_param_rules
 
@@ -80,3 +83,51 @@ def _pp_dot_general(params):
 
 
 pp_param_rules[dot_general_p] = _pp_dot_general
+
+
+# ------------------------------------------------------------------------------------------------
+# Differentiation: dot_general is bilinear.
+
+
+def _transpose_operand(ct, x_aval, y, dimension_numbers, precision, preferred_element_type,
+                       y_free_first):
+  """The cotangent of operand x of `dot_general(x, y)` (of `dot_general(y, x)` when
+  `y_free_first`), given the output cotangent: contract it with y over y's free dimensions and
+  the batch dimensions, then order the result's dimensions as x's."""
+  (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+  y_ndim = get_aval(y).ndim
+  x_free = _free_dims(x_aval.ndim, x_contract, x_batch)
+  y_free = _free_dims(y_ndim, y_contract, y_batch)
+  batch = len(x_batch)
+  first_free = batch if y_free_first else batch + len(x_free)
+  ct_y_free = tuple(range(first_free, first_free + len(y_free)))
+  numbers = ((ct_y_free, tuple(y_free)), (tuple(range(batch)), tuple(y_batch)))
+  out = dot_general_p.bind(ct, y, dimension_numbers=numbers, precision=precision,
+                           preferred_element_type=preferred_element_type, out_sharding=None)
+  # `out` has x's batch dimensions, then x's free ones, then x's contracting ones in the order
+  # of the y dimensions they were contracted with.
+  order = [*x_batch, *x_free, *(x_contract[i] for i in np.argsort(y_contract))]
+  permutation = tuple(np.argsort(order).tolist())
+  if permutation != tuple(range(len(order))):
+    out = _st.transpose_p.bind(out, permutation=permutation)
+  if get_aval(out).dtype != x_aval.dtype:
+    out = _st.convert_element_type_p.bind(out, new_dtype=x_aval.dtype,
+                                          weak_type=x_aval.weak_type, sharding=None)
+  return out
+
+
+def _transpose_lhs(ct, lhs, rhs, *, dimension_numbers, precision=None,
+                   preferred_element_type=None, out_sharding=None):
+  return _transpose_operand(ct, lhs.aval, rhs, dimension_numbers, precision,
+                            preferred_element_type, False)
+
+
+def _transpose_rhs(ct, lhs, rhs, *, dimension_numbers, precision=None,
+                   preferred_element_type=None, out_sharding=None):
+  (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
+  swapped = ((rhs_contract, lhs_contract), (rhs_batch, lhs_batch))
+  return _transpose_operand(ct, rhs.aval, lhs, swapped, precision, preferred_element_type,
+                            True)
+
+
+ad.defbilinear(dot_general_p, _transpose_lhs, _transpose_rhs)

@@ -10,9 +10,13 @@ import enum
 
 import numpy as np
 
-from pyjax._src import dtypes
+from pyjax._src import core, dtypes
+from pyjax._src.array import Array
 from pyjax._src.backend import xp
+from pyjax._src.interpreters import ad
+from pyjax._src.lax import reductions as _red
 from pyjax._src.lax import special_math
+from pyjax._src.lax import structural as _st
 from pyjax._src.lax.utils import (ANY, BOOL, COMPLEX, FLOATING, INEXACT, INTEGER, broadcasting_shape,
                                   check_dtype, check_same_dtypes, never_weak, standard_primitive)
 
@@ -313,6 +317,20 @@ pow_p = standard_primitive("pow", lambda x, y: broadcasting_shape("pow", x.shape
                            _pow_dtype, _pow, lambda wx, wy: wx and wy)
 
 
+def _polygamma_dtype(m, x):
+  for position, aval in enumerate((m, x)):
+    check_dtype("polygamma", aval.dtype, FLOATING, position)
+  check_same_dtypes("polygamma", (m, x), None)
+  return x.dtype
+
+
+# The m-th derivative of digamma (the derivative of digamma is polygamma(1, x)). Values at
+# non-finite x and for non-integer m are NaN, which is not always what XLA gives there.
+polygamma_p = standard_primitive(
+    "polygamma", lambda m, x: broadcasting_shape("polygamma", m.shape, x.shape),
+    _polygamma_dtype, special_math.polygamma, lambda wm, wx: wm and wx)
+
+
 def _conj_dtype(x, *, input_dtype):
   check_dtype("conj", x.dtype, (np.floating, np.complexfloating))
   return x.dtype if dtypes.issubdtype(x.dtype, np.complexfloating) else np.dtype(
@@ -324,3 +342,271 @@ conj_p = standard_primitive("conj", lambda x, **p: x.shape, _conj_dtype,
                                 np.result_type(x.dtype, np.complex64))),
                             lambda weak, **p: weak)
 
+
+# ------------------------------------------------------------------------------------------------
+# Differentiation: a JVP rule for every primitive above, a transpose rule for the linear ones.
+
+
+def _weak_const(x, value):
+  """`value` as a weakly typed scalar of `x`'s dtype: multiplying by it keeps `x`'s weak type."""
+  return Array(np.array(value, core.get_aval(x).dtype), True)
+
+
+def _broadcast_to(t, shape):
+  """The tangent `t` broadcast to `shape` (a binary operation's output shape)."""
+  aval = core.get_aval(t)
+  if aval.shape == shape:
+    return t
+  return _st.broadcast_in_dim_p.bind(t, shape=shape, sharding=None, broadcast_dimensions=tuple(
+      range(len(shape) - aval.ndim, len(shape))))
+
+
+def unbroadcast(ct, aval):
+  """The cotangent `ct` of a broadcasting operation summed back to its operand's type `aval`."""
+  shape = core.get_aval(ct).shape
+  if shape == aval.shape:
+    return ct
+  axes = (tuple(range(len(shape))) if not aval.shape else
+          tuple(i for i, (a, b) in enumerate(zip(aval.shape, shape)) if a != b))
+  summed = _red.reduce_sum_p.bind(ct, axes=axes, out_sharding=None)
+  if not aval.shape:
+    return summed
+  return _st.reshape_p.bind(summed, new_sizes=aval.shape, dimensions=None, sharding=None)
+
+
+def _one_minus_square(x):
+  return sub_p.bind(_weak_const(x, 1), mul_p.bind(x, x))
+
+
+def _abs_jvp(g, ans, x):
+  if dtypes.issubdtype(core.get_aval(x).dtype, np.complexfloating):
+    magnitude = _st.convert_element_type_p.bind(ans, new_dtype=core.get_aval(x).dtype,
+                                                weak_type=core.get_aval(x).weak_type,
+                                                sharding=None)
+    safe = _st.select_n_p.bind(eq_p.bind(magnitude, _weak_const(magnitude, 0)), magnitude,
+                               _broadcast_to(_weak_const(magnitude, 1), core.get_aval(x).shape))
+    return real_p.bind(mul_p.bind(g, div_p.bind(conj_p.bind(x, input_dtype=core.get_aval(x).dtype),
+                                                safe)))
+  return _st.select_n_p.bind(ge_p.bind(x, _weak_const(x, 0)), neg_p.bind(g), g)
+
+
+def _bessel_i1e_jvp(g, ans, x):
+  # d/dx i1e(x) = i0e(x) - i1e(x) (sign(x) + 1/x), which tends to 1/2 at 0.
+  eps = _weak_const(x, dtypes.finfo(core.get_aval(x).dtype).eps)
+  not_tiny = gt_p.bind(abs_p.bind(x), eps)
+  safe_x = _st.select_n_p.bind(not_tiny, _broadcast_to(eps, core.get_aval(x).shape), x)
+  slope = sub_p.bind(bessel_i0e_p.bind(safe_x), mul_p.bind(
+      ans, add_p.bind(sign_p.bind(safe_x), div_p.bind(_weak_const(x, 1), safe_x))))
+  return mul_p.bind(g, _st.select_n_p.bind(not_tiny, _broadcast_to(_weak_const(x, 0.5),
+                                                                    core.get_aval(x).shape),
+                                           slope))
+
+
+_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
+
+# name: rule(tangent, output, operand) -> output tangent; None: the output tangent is zero (a
+# piecewise-constant or integer-valued function). `neg`, `real` and `imag` are linear (below).
+UNARY_DERIVATIVES = {
+    "sign": None, "floor": None, "ceil": None, "is_finite": None, "not": None,
+    "population_count": None, "clz": None,
+    "exp": lambda g, ans, x: mul_p.bind(g, ans),
+    "exp2": lambda g, ans, x: mul_p.bind(g, mul_p.bind(ans, _weak_const(x, np.log(2)))),
+    "log": lambda g, ans, x: div_p.bind(g, x),
+    "log1p": lambda g, ans, x: div_p.bind(g, add_p.bind(x, _weak_const(x, 1))),
+    "expm1": lambda g, ans, x: mul_p.bind(g, add_p.bind(ans, _weak_const(x, 1))),
+    "tanh": lambda g, ans, x: mul_p.bind(add_p.bind(g, mul_p.bind(g, ans)),
+                                         sub_p.bind(_weak_const(x, 1), ans)),
+    "logistic": lambda g, ans, x: mul_p.bind(g, mul_p.bind(ans, sub_p.bind(_weak_const(x, 1),
+                                                                         ans))),
+    "sin": lambda g, ans, x: mul_p.bind(g, cos_p.bind(x)),
+    "cos": lambda g, ans, x: neg_p.bind(mul_p.bind(g, sin_p.bind(x))),
+    "tan": lambda g, ans, x: mul_p.bind(g, add_p.bind(_weak_const(x, 1), mul_p.bind(ans, ans))),
+    "asin": lambda g, ans, x: mul_p.bind(g, rsqrt_p.bind(_one_minus_square(x))),
+    "acos": lambda g, ans, x: mul_p.bind(g, neg_p.bind(rsqrt_p.bind(_one_minus_square(x)))),
+    "atan": lambda g, ans, x: div_p.bind(g, add_p.bind(_weak_const(x, 1), mul_p.bind(x, x))),
+    "sinh": lambda g, ans, x: mul_p.bind(g, cosh_p.bind(x)),
+    "cosh": lambda g, ans, x: mul_p.bind(g, sinh_p.bind(x)),
+    "asinh": lambda g, ans, x: mul_p.bind(g, rsqrt_p.bind(add_p.bind(mul_p.bind(x, x),
+                                                                     _weak_const(x, 1)))),
+    "acosh": lambda g, ans, x: mul_p.bind(g, rsqrt_p.bind(mul_p.bind(
+        sub_p.bind(x, _weak_const(x, 1)), add_p.bind(x, _weak_const(x, 1))))),
+    "atanh": lambda g, ans, x: div_p.bind(g, mul_p.bind(add_p.bind(_weak_const(x, 1), x),
+                                                        sub_p.bind(_weak_const(x, 1), x))),
+    "sqrt": lambda g, ans, x: mul_p.bind(g, div_p.bind(_weak_const(x, 0.5), ans)),
+    "rsqrt": lambda g, ans, x: mul_p.bind(g, mul_p.bind(_weak_const(x, -0.5),
+                                                        div_p.bind(ans, x))),
+    "cbrt": lambda g, ans, x: mul_p.bind(g, mul_p.bind(_weak_const(x, 1 / 3),
+                                                       integer_pow_p.bind(ans, y=-2))),
+    "square": lambda g, ans, x: mul_p.bind(g, mul_p.bind(_weak_const(x, 2), x)),
+    "abs": _abs_jvp,
+    "erf": lambda g, ans, x: mul_p.bind(g, mul_p.bind(_weak_const(x, _TWO_OVER_SQRT_PI),
+                                                      exp_p.bind(neg_p.bind(mul_p.bind(x, x))))),
+    "erfc": lambda g, ans, x: mul_p.bind(g, mul_p.bind(_weak_const(x, -_TWO_OVER_SQRT_PI),
+                                                       exp_p.bind(neg_p.bind(mul_p.bind(x, x))))),
+    "erf_inv": lambda g, ans, x: mul_p.bind(g, mul_p.bind(_weak_const(x, 1 / _TWO_OVER_SQRT_PI),
+                                                          exp_p.bind(mul_p.bind(ans, ans)))),
+    "lgamma": lambda g, ans, x: mul_p.bind(g, digamma_p.bind(x)),
+    "digamma": lambda g, ans, x: mul_p.bind(g, polygamma_p.bind(_weak_const(x, 1), x)),
+    "bessel_i0e": lambda g, ans, x: mul_p.bind(g, sub_p.bind(
+        bessel_i1e_p.bind(x), mul_p.bind(sign_p.bind(x), ans))),
+    "bessel_i1e": _bessel_i1e_jvp,
+}
+
+for _name, _rule in UNARY_DERIVATIVES.items():
+  if _rule is None:
+    ad.defjvp_zero(unary_primitives[_name])
+  else:
+    ad.defjvp2(unary_primitives[_name], _rule)
+
+ad.deflinear(neg_p, lambda ct, x: [neg_p.bind(ct)])
+ad.deflinear(real_p, lambda ct, x: [complex_p.bind(ct, _weak_const(ct, 0))])
+ad.deflinear(imag_p, lambda ct, x: [complex_p.bind(_weak_const(ct, 0), neg_p.bind(ct))])
+
+
+def _add_jvp(primals, tangents):
+  x, y = primals
+  tx, ty = tangents
+  out = add_p.bind(x, y)
+  if type(tx) is ad.Zero and type(ty) is ad.Zero:
+    return out, ad.Zero.from_primal(out)
+  shape = core.get_aval(out).shape
+  if type(tx) is ad.Zero:
+    return out, _broadcast_to(ty, shape)
+  if type(ty) is ad.Zero:
+    return out, _broadcast_to(tx, shape)
+  return out, add_p.bind(tx, ty)
+
+
+def _sub_jvp(primals, tangents):
+  x, y = primals
+  tx, ty = tangents
+  out = sub_p.bind(x, y)
+  if type(tx) is ad.Zero and type(ty) is ad.Zero:
+    return out, ad.Zero.from_primal(out)
+  shape = core.get_aval(out).shape
+  if type(tx) is ad.Zero:
+    return out, _broadcast_to(neg_p.bind(ty), shape)
+  if type(ty) is ad.Zero:
+    return out, _broadcast_to(tx, shape)
+  return out, sub_p.bind(tx, ty)
+
+
+def _linear_in_both(transpose_x, transpose_y):
+  def transpose(ct, x, y):
+    return [unbroadcast(transpose_x(ct), x.aval) if ad.is_undefined_primal(x) else None,
+            unbroadcast(transpose_y(ct), y.aval) if ad.is_undefined_primal(y) else None]
+  return transpose
+
+
+ad.primitive_jvps[add_p] = _add_jvp
+ad.primitive_transposes[add_p] = _linear_in_both(lambda ct: ct, lambda ct: ct)
+ad.primitive_jvps[sub_p] = _sub_jvp
+ad.primitive_transposes[sub_p] = _linear_in_both(lambda ct: ct, neg_p.bind)
+ad.defbilinear(mul_p, lambda ct, x, y: unbroadcast(mul_p.bind(ct, y), x.aval),
+               lambda ct, x, y: unbroadcast(mul_p.bind(x, ct), y.aval))
+
+
+def _div_transpose(ct, x, y):
+  if ad.is_undefined_primal(y):
+    raise NotImplementedError("div is not linear in its denominator: cannot transpose it")
+  return [unbroadcast(div_p.bind(ct, y), x.aval), None]
+
+
+ad.defjvp(div_p, lambda g, x, y: div_p.bind(g, y),
+          lambda g, x, y: mul_p.bind(mul_p.bind(neg_p.bind(g), x), integer_pow_p.bind(y, y=-2)))
+ad.primitive_transposes[div_p] = _div_transpose
+
+
+def _rem_jvp_rhs(g, x, y):
+  quotient = div_p.bind(x, y)  # d/dy rem(x, y) = -trunc(x / y)
+  return mul_p.bind(neg_p.bind(g), mul_p.bind(sign_p.bind(quotient),
+                                              floor_p.bind(abs_p.bind(quotient))))
+
+
+ad.defjvp(rem_p, lambda g, x, y: _broadcast_to(g, core.get_aval(rem_p.bind(x, y)).shape),
+          _rem_jvp_rhs)
+
+
+def _polygamma_jvp_order(g, m, x):
+  raise ValueError("polygamma gradient with respect to m is not supported")
+
+
+ad.defjvp(polygamma_p, _polygamma_jvp_order, lambda g, m, x: mul_p.bind(
+    g, polygamma_p.bind(add_p.bind(m, _weak_const(m, 1)), x)))
+
+
+def _balanced_eq(x, z, y):
+  """1 where x is the extremum z alone, 1/2 where y equals it too, else 0 (ties share the
+  derivative)."""
+  one, half, zero = _weak_const(x, 1), _weak_const(x, 0.5), _weak_const(x, 0)
+  shape = core.get_aval(z).shape
+  share = _st.select_n_p.bind(eq_p.bind(y, z), _broadcast_to(one, shape), _broadcast_to(half, shape))
+  return _st.select_n_p.bind(eq_p.bind(x, z), _broadcast_to(zero, shape), share)
+
+
+for _p in (max_p, min_p):
+  ad.defjvp2(_p, lambda g, ans, x, y: mul_p.bind(g, _balanced_eq(x, ans, y)),
+             lambda g, ans, x, y: mul_p.bind(g, _balanced_eq(y, ans, x)))
+
+
+def _atan2_denominator(x, y):
+  return add_p.bind(mul_p.bind(x, x), mul_p.bind(y, y))
+
+
+ad.defjvp(atan2_p, lambda g, x, y: mul_p.bind(g, div_p.bind(y, _atan2_denominator(x, y))),
+          lambda g, x, y: mul_p.bind(g, div_p.bind(neg_p.bind(x), _atan2_denominator(x, y))))
+
+for _name in ("nextafter", "and", "or", "xor", "shift_left", "shift_right_arithmetic",
+              "shift_right_logical", "eq", "ne", "lt", "le", "gt", "ge"):
+  ad.defjvp_zero(binary_primitives[_name])
+
+ad.deflinear(complex_p, lambda ct, x, y: [
+    unbroadcast(real_p.bind(ct), x.aval) if ad.is_undefined_primal(x) else None,
+    unbroadcast(neg_p.bind(imag_p.bind(ct)), y.aval) if ad.is_undefined_primal(y) else None])
+
+ad.defjvp_zero(round_p)
+
+
+def _integer_pow_jvp(g, x, *, y):
+  if y == 0:
+    return ad.zeros_like_aval(core.get_aval(g))
+  if y == 1:
+    return g
+  power = x if y == 2 else integer_pow_p.bind(x, y=y - 1)
+  return mul_p.bind(g, mul_p.bind(_weak_const(x, y), power))
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+
+
+def _pow_jvp_lhs(g, ans, x, y):
+  # y x^(y-1), taken as 0 where y == 0 (also at x == 0).
+  y_aval = core.get_aval(y)
+  y_as_x = (y if y_aval.dtype == core.get_aval(x).dtype else _st.convert_element_type_p.bind(
+      y, new_dtype=core.get_aval(x).dtype, weak_type=y_aval.weak_type, sharding=None))
+  one = Array(np.array(1, y_aval.dtype), True)
+  slope = mul_p.bind(y_as_x, pow_p.bind(x, sub_p.bind(y, one)))
+  shape = core.get_aval(slope).shape
+  slope = _st.select_n_p.bind(_broadcast_to(eq_p.bind(y, Array(np.array(0, y_aval.dtype), True)),
+                                            shape), slope,
+                              _broadcast_to(_weak_const(slope, 0), shape))
+  return mul_p.bind(g, slope)
+
+
+def _pow_jvp_rhs(g, ans, x, y):
+  # log(x) x^y, with log(0) replaced by 0 (the limit of x^y log x as x -> 0 for y > 0).
+  safe_x = _st.select_n_p.bind(eq_p.bind(x, _weak_const(x, 0)), x,
+                               _broadcast_to(_weak_const(x, 1), core.get_aval(x).shape))
+  return mul_p.bind(g, mul_p.bind(log_p.bind(safe_x), ans))
+
+
+ad.defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
+
+
+def _conj_transpose(ct, x, *, input_dtype):
+  if dtypes.issubdtype(input_dtype, np.complexfloating):
+    return [conj_p.bind(ct, input_dtype=input_dtype)]
+  return [real_p.bind(ct)]
+
+
+ad.deflinear(conj_p, _conj_transpose)

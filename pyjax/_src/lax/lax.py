@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from pyjax._src import core, dtypes
+from pyjax._src import core, dtypes, tree_util
 from pyjax._src.lax import dot as _dot
 from pyjax._src.lax import elementwise as _ew
 from pyjax._src.lax import reductions as _red
@@ -41,6 +41,7 @@ for _name, _p in _ew.binary_primitives.items():
   globals()[_PUBLIC_NAMES.get(_name, _name)] = _binary_function(_p, _PUBLIC_NAMES.get(_name,
                                                                                        _name))
 pow = _binary_function(_ew.pow_p, "pow")  # noqa: A001  (lax.pow is JAX's name)
+polygamma = _binary_function(_ew.polygamma_p, "polygamma")
 
 
 def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):  # noqa: A001
@@ -385,6 +386,14 @@ def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
 
 def zeros_like_array(x):
   return full_like(x, 0)
+
+
+# --- differentiation ----------------------------------------------------------------------------
+
+def stop_gradient(x):
+  """`x` unchanged (every leaf of a pytree), but a constant to differentiation: its derivative is
+  zero, at every level of nested differentiation."""
+  return tree_util.tree_map(_st.stop_gradient_p.bind, x)
 
 
 __all__ = sorted([name for name, value in globals().items()

@@ -5,6 +5,10 @@ import numpy as np
 
 from pyjax._src import dtypes
 from pyjax._src.backend import xp
+from pyjax._src.core import Array, get_aval
+from pyjax._src.interpreters import ad
+from pyjax._src.lax import elementwise as _ew
+from pyjax._src.lax import structural as _st
 from pyjax._src.lax.utils import ANY, check_dtype, first_operand_weak, never_weak, standard_primitive
 from pyjax._src.pretty_printer import pp_param_rules
 
@@ -83,3 +87,87 @@ argmin_p = _arg_extremum("argmin", xp.argmin)
 
 pp_param_rules[reduce_sum_p] = lambda p: {"axes": p["axes"],
                                           "out_sharding": p.get("out_sharding")}
+
+
+# ------------------------------------------------------------------------------------------------
+# Differentiation: a JVP rule for every primitive above, a transpose rule for reduce_sum.
+
+
+def _kept_axes(ndim, axes):
+  return tuple(d for d in range(ndim) if d not in axes)
+
+
+def _reduce_sum_transpose(ct, x, *, axes, out_sharding=None):
+  shape = x.aval.shape
+  return [_st.broadcast_in_dim_p.bind(ct, shape=shape, sharding=None,
+                                      broadcast_dimensions=_kept_axes(len(shape), axes))]
+
+
+ad.deflinear(reduce_sum_p, _reduce_sum_transpose)
+
+
+def _chooser_jvp(primitive):
+  """max/min: the tangent at the chosen elements (averaged over ties)."""
+  def jvp(primals, tangents, *, axes):
+    x, = primals
+    t, = tangents
+    out = primitive.bind(x, axes=axes)
+    if type(t) is ad.Zero or ad.tangent_dtype(get_aval(x).dtype) == dtypes.float0:
+      return out, ad.Zero.from_primal(out)
+    aval = get_aval(x)
+    chosen = _ew.eq_p.bind(x, _st.broadcast_in_dim_p.bind(
+        out, shape=aval.shape, broadcast_dimensions=_kept_axes(aval.ndim, axes), sharding=None))
+    location = _st.convert_element_type_p.bind(chosen, new_dtype=aval.dtype,
+                                               weak_type=aval.weak_type, sharding=None)
+    counts = reduce_sum_p.bind(location, axes=axes, out_sharding=None)
+    picked = reduce_sum_p.bind(_ew.mul_p.bind(t, location), axes=axes, out_sharding=None)
+    return out, _ew.div_p.bind(picked, counts)
+  return jvp
+
+
+ad.primitive_jvps[reduce_max_p] = _chooser_jvp(reduce_max_p)
+ad.primitive_jvps[reduce_min_p] = _chooser_jvp(reduce_min_p)
+
+
+def _reduce_prod_jvp(primals, tangents, *, axes):
+  # The product rule over a balanced tree of pairwise products: exact even with zeros in x.
+  x, = primals
+  t, = tangents
+  out = reduce_prod_p.bind(x, axes=axes)
+  if type(t) is ad.Zero:
+    return out, ad.Zero.from_primal(out)
+  aval = get_aval(x)
+  kept = _kept_axes(aval.ndim, axes)
+  rest = tuple(aval.shape[d] for d in kept)
+  n = int(np.prod([aval.shape[d] for d in axes], dtype=np.int64))
+  if n == 0:
+    return out, ad.zeros_like_aval(ad.tangent_aval(get_aval(out)))
+
+  def leading(v):  # the reduced axes moved to the front and flattened into one
+    if axes + kept != tuple(range(aval.ndim)):
+      v = _st.transpose_p.bind(v, permutation=axes + kept)
+    return _st.reshape_p.bind(v, new_sizes=(n, *rest), dimensions=None, sharding=None)
+
+  def rows(v, start, stop):
+    return _st.slice_p.bind(v, start_indices=(start,) + (0,) * len(rest),
+                            limit_indices=(stop, *rest), strides=None)
+
+  xs, ts = leading(x), leading(t)
+  while n > 1:
+    if n % 2:
+      config = ((0, 1, 0),) + ((0, 0, 0),) * len(rest)
+      xs = _st.pad_p.bind(xs, Array(np.ones((), aval.dtype), True), padding_config=config)
+      ts = _st.pad_p.bind(ts, Array(np.zeros((), aval.dtype), True), padding_config=config)
+      n += 1
+    half = n // 2
+    x_lo, x_hi, t_lo, t_hi = rows(xs, 0, half), rows(xs, half, n), rows(ts, 0, half), rows(
+        ts, half, n)
+    ts = _ew.add_p.bind(_ew.mul_p.bind(t_lo, x_hi), _ew.mul_p.bind(x_lo, t_hi))
+    xs = _ew.mul_p.bind(x_lo, x_hi)
+    n = half
+  return out, _st.reshape_p.bind(ts, new_sizes=rest, dimensions=None, sharding=None)
+
+
+ad.primitive_jvps[reduce_prod_p] = _reduce_prod_jvp
+for _p in (reduce_and_p, reduce_or_p, reduce_xor_p, argmax_p, argmin_p):
+  ad.defjvp_zero(_p)

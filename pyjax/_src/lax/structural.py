@@ -5,8 +5,11 @@ import numpy as np
 
 from pyjax._src import dtypes
 from pyjax._src.backend import xp
-from pyjax._src.core import Array, Tracer, canonicalize_value
+from pyjax._src.core import Array, Tracer, canonicalize_value, get_aval
+from pyjax._src.interpreters import ad
 from pyjax._src.interpreters.staging import const_fold_rules
+from pyjax._src.lax import elementwise
+from pyjax._src.lax import reductions as _red
 from pyjax._src.lax.utils import (check_dtype, first_operand_weak, never_weak,
                                   standard_primitive)
 from pyjax._src.pretty_printer import pp_param_rules
@@ -384,3 +387,225 @@ def _clamp_dtype(lo, x, hi):
 
 clamp_p = standard_primitive("clamp", _clamp_shape, _clamp_dtype,
                              lambda lo, x, hi: xp.minimum(xp.maximum(x, lo), hi))
+
+
+# ------------------------------------------------------------------------------------------------
+# stop_gradient: the identity, whose derivative is zero at every level of differentiation
+
+
+stop_gradient_p = standard_primitive("stop_gradient", lambda x: x.shape, lambda x: x.dtype,
+                                     lambda x: x, first_operand_weak)
+
+
+def _stop_gradient_jvp(primals, tangents):
+  x, = primals
+  # Bound again under the parent trace, so enclosing differentiations see a constant too.
+  return stop_gradient_p.bind(x), ad.Zero.from_primal(x)
+
+
+ad.primitive_jvps[stop_gradient_p] = _stop_gradient_jvp
+
+# ------------------------------------------------------------------------------------------------
+# Differentiation: a JVP rule for every primitive above, a transpose rule for the linear ones.
+
+
+def _zeros(aval):
+  """Zeros of type `aval` under the current trace: a scalar constant broadcast to the shape."""
+  scalar = Array(np.zeros((), aval.dtype), aval.weak_type)
+  if not aval.shape:
+    return scalar
+  return broadcast_in_dim_p.bind(scalar, shape=aval.shape, broadcast_dimensions=(),
+                                 sharding=None)
+
+
+ad.def_zeros_builder(_zeros)
+
+
+def _aval(x):
+  return x.aval if ad.is_undefined_primal(x) else get_aval(x)
+
+
+def _reshape_to(x, shape):
+  return reshape_p.bind(x, new_sizes=tuple(shape), dimensions=None, sharding=None)
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type=False, sharding=None):
+  x, = primals
+  t, = tangents
+  out = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type,
+                                    sharding=sharding)
+  if type(t) is ad.Zero or not dtypes.issubdtype(new_dtype, np.inexact):
+    return out, ad.Zero.from_primal(out)
+  return out, convert_element_type_p.bind(t, new_dtype=new_dtype, weak_type=weak_type,
+                                          sharding=sharding)
+
+
+def _convert_transpose(ct, x, *, new_dtype, weak_type=False, sharding=None):
+  return [convert_element_type_p.bind(ct, new_dtype=x.aval.dtype, weak_type=x.aval.weak_type,
+                                      sharding=None)]
+
+
+ad.primitive_jvps[convert_element_type_p] = _convert_jvp
+ad.primitive_transposes[convert_element_type_p] = _convert_transpose
+ad.defjvp_zero(bitcast_convert_type_p)
+ad.defjvp_zero(iota_p)
+
+
+def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding=None):
+  in_shape = x.aval.shape
+  stretched = tuple(d for i, d in enumerate(broadcast_dimensions)
+                    if in_shape[i] == 1 and shape[d] != 1)
+  added = tuple(d for d in range(len(shape)) if d not in broadcast_dimensions)
+  axes = tuple(sorted(stretched + added))
+  summed = _red.reduce_sum_p.bind(ct, axes=axes, out_sharding=None) if axes else ct
+  return [_reshape_to(summed, in_shape) if stretched else summed]
+
+
+def _reshape_transpose(ct, x, *, new_sizes, dimensions, sharding=None):
+  if dimensions is None:
+    return [_reshape_to(ct, x.aval.shape)]
+  permuted = _reshape_to(ct, tuple(x.aval.shape[d] for d in dimensions))
+  return [transpose_p.bind(permuted, permutation=tuple(np.argsort(dimensions).tolist()))]
+
+
+def _concatenate_transpose(ct, *operands, dimension):
+  ct_shape = get_aval(ct).shape
+  cts, offset = [], 0
+  for x in operands:
+    size = _aval(x).shape[dimension]
+    if ad.is_undefined_primal(x):
+      start = [0] * len(ct_shape)
+      limit = list(ct_shape)
+      start[dimension], limit[dimension] = offset, offset + size
+      cts.append(slice_p.bind(ct, start_indices=tuple(start), limit_indices=tuple(limit),
+                              strides=None))
+    else:
+      cts.append(None)
+    offset += size
+  return cts
+
+
+def _pad_transpose(ct, x, padding_value, *, padding_config):
+  # Undo the edge padding (negative low/high crop, positive ones pad back), then keep every
+  # (interior + 1)-th element.
+  zero = Array(np.zeros((), get_aval(ct).dtype), True)
+  unpadded = pad_p.bind(ct, zero, padding_config=tuple((-lo, -hi, 0)
+                                                       for lo, hi, _ in padding_config))
+  shape = get_aval(unpadded).shape
+  ct_x = slice_p.bind(unpadded, start_indices=(0,) * len(shape), limit_indices=shape,
+                      strides=tuple(interior + 1 for _, _, interior in padding_config))
+  ct_padding = None
+  if ad.is_undefined_primal(padding_value):
+    every_axis = tuple(range(len(shape)))
+    ct_padding = elementwise.sub_p.bind(
+        _red.reduce_sum_p.bind(ct, axes=every_axis, out_sharding=None),
+        _red.reduce_sum_p.bind(ct_x, axes=every_axis, out_sharding=None))
+  return [ct_x if ad.is_undefined_primal(x) else None, ct_padding]
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+  shape = x.aval.shape
+  strides = strides or (1,) * len(shape)
+  out_shape = get_aval(ct).shape
+  ends = [start + (size - 1) * stride + 1 if size else start
+          for start, size, stride in zip(start_indices, out_shape, strides)]
+  config = tuple((start, n - end, stride - 1)
+                 for start, n, end, stride in zip(start_indices, shape, ends, strides))
+  return [pad_p.bind(ct, Array(np.zeros((), get_aval(ct).dtype), True), padding_config=config)]
+
+
+ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+ad.deflinear(reshape_p, _reshape_transpose)
+ad.deflinear(transpose_p, lambda ct, x, *, permutation: [
+    transpose_p.bind(ct, permutation=tuple(np.argsort(permutation).tolist()))])
+ad.deflinear(squeeze_p, lambda ct, x, *, dimensions: [_reshape_to(ct, x.aval.shape)])
+ad.deflinear(concatenate_p, _concatenate_transpose)
+
+
+ad.deflinear(pad_p, _pad_transpose)
+ad.deflinear(slice_p, _slice_transpose)
+ad.deflinear(rev_p, lambda ct, x, *, dimensions: [rev_p.bind(ct, dimensions=dimensions)])
+
+
+def _dynamic_slice_jvp(primals, tangents, *, slice_sizes):
+  x, *starts = primals
+  out = dynamic_slice_p.bind(x, *starts, slice_sizes=slice_sizes)
+  if type(tangents[0]) is ad.Zero:
+    return out, ad.Zero.from_primal(out)
+  return out, dynamic_slice_p.bind(tangents[0], *starts, slice_sizes=slice_sizes)
+
+
+def _dynamic_slice_transpose(ct, x, *starts, slice_sizes):
+  zeros = ad.zeros_like_aval(x.aval)
+  return [dynamic_update_slice_p.bind(zeros, ct, *starts), *(None for _ in starts)]
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+  x, update, *starts = primals
+  out = dynamic_update_slice_p.bind(x, update, *starts)
+  t_x, t_update = tangents[:2]
+  if type(t_x) is ad.Zero and type(t_update) is ad.Zero:
+    return out, ad.Zero.from_primal(out)
+  return out, dynamic_update_slice_p.bind(ad.instantiate_zeros(t_x),
+                                          ad.instantiate_zeros(t_update), *starts)
+
+
+def _dynamic_update_slice_transpose(ct, x, update, *starts):
+  update_aval = _aval(update)
+  ct_x = ct_update = None
+  if ad.is_undefined_primal(x):
+    ct_x = dynamic_update_slice_p.bind(ct, ad.zeros_like_aval(update_aval), *starts)
+  if ad.is_undefined_primal(update):
+    ct_update = dynamic_slice_p.bind(ct, *starts, slice_sizes=update_aval.shape)
+  return [ct_x, ct_update, *(None for _ in starts)]
+
+
+ad.primitive_jvps[dynamic_slice_p] = _dynamic_slice_jvp
+ad.primitive_transposes[dynamic_slice_p] = _dynamic_slice_transpose
+ad.primitive_jvps[dynamic_update_slice_p] = _dynamic_update_slice_jvp
+ad.primitive_transposes[dynamic_update_slice_p] = _dynamic_update_slice_transpose
+
+
+def _select_n_jvp(primals, tangents):
+  which, *cases = primals
+  out = select_n_p.bind(which, *cases)
+  case_tangents = tangents[1:]
+  if all(type(t) is ad.Zero for t in case_tangents):
+    return out, ad.Zero.from_primal(out)
+  return out, select_n_p.bind(which, *map(ad.instantiate_zeros, case_tangents))
+
+
+def _select_n_transpose(ct, which, *cases):
+  zeros = ad.zeros_like_aval(get_aval(ct))
+  return [None] + [select_n_p.bind(which, *(ct if j == i else zeros for j in range(len(cases))))
+                   if ad.is_undefined_primal(case) else None for i, case in enumerate(cases)]
+
+
+ad.primitive_jvps[select_n_p] = _select_n_jvp
+ad.primitive_transposes[select_n_p] = _select_n_transpose
+
+
+def _where(pred, tangent, shape):
+  """`tangent` (broadcast to `shape`) where `pred`, else 0."""
+  tangent = elementwise._broadcast_to(tangent, shape)
+  return select_n_p.bind(pred, ad.zeros_like_aval(get_aval(tangent)), tangent)
+
+
+def _clamp_jvp(primals, tangents):
+  lo, x, hi = primals
+  t_lo, t_x, t_hi = tangents
+  out = clamp_p.bind(lo, x, hi)
+  shape = get_aval(out).shape
+  total = ad.Zero.from_primal(out)
+  if type(t_lo) is not ad.Zero:
+    total = ad.add_tangents(total, _where(elementwise.and_p.bind(
+        elementwise.gt_p.bind(lo, x), elementwise.lt_p.bind(lo, hi)), t_lo, shape))
+  if type(t_x) is not ad.Zero:
+    total = ad.add_tangents(total, _where(elementwise.and_p.bind(
+        elementwise.gt_p.bind(x, lo), elementwise.lt_p.bind(x, hi)), t_x, shape))
+  if type(t_hi) is not ad.Zero:
+    total = ad.add_tangents(total, _where(elementwise.lt_p.bind(hi, x), t_hi, shape))
+  return out, total
+
+
+ad.primitive_jvps[clamp_p] = _clamp_jvp
