@@ -22,10 +22,11 @@ __version__ = "0.1.0"
 from pyjax._src.jit import clear_caches, eval_shape, jit  # noqa: E402,F401
 from pyjax import debug  # noqa: E402,F401
 from pyjax._src.debugging import pure_callback  # noqa: E402,F401
-from pyjax import random  # noqa: E402,F401
-from pyjax._src.vmap_api import vmap  # noqa: E402,F401
 from pyjax._src.ad_api import (  # noqa: E402,F401
     grad, hessian, jacfwd, jacobian, jacrev, jvp, linear_transpose, linearize, value_and_grad, vjp)
+from pyjax import random  # noqa: E402,F401
 from pyjax._src.ad_checkpoint import checkpoint, checkpoint_policies, remat  # noqa: E402,F401
 from pyjax._src.custom_derivatives import custom_jvp, custom_vjp  # noqa: E402,F401
+from pyjax import scipy  # noqa: E402,F401
+from pyjax._src.vmap_api import vmap  # noqa: E402,F401
 from pyjax import ad_checkpoint, custom_derivatives  # noqa: E402,F401

@@ -54,7 +54,9 @@ def assert_close_to_oracle(p, j, rtol=1e-5, what=""):
     return
   p64, j64 = p.astype(np.float64), j.astype(np.float64)
   assert np.array_equal(np.isnan(p64), np.isnan(j64)), f"{what}NaN positions differ"
-  finite = ~np.isnan(j64)
+  infinite = np.isinf(j64)
+  assert np.array_equal(p64[infinite], j64[infinite]), f"{what}infinities differ"
+  finite = np.isfinite(j64)
   error = np.abs(p64 - j64)[finite] / np.maximum(np.abs(j64[finite]), 1.0)
   assert error.max(initial=0) <= rtol, f"{what}relative error {error.max()} > {rtol}"
 
@@ -103,6 +105,14 @@ LOOPING_CASES = {
         k, np.zeros(2, F32), np.array([[1., 1.], [1., 1.]], F32), (50,), method="eigh"),
     "orthogonal": lambda r, k: r.orthogonal(k, 4, (3,)),
     "orthogonal_wide": lambda r, k: r.orthogonal(k, 2, m=5),
+    "binomial": lambda r, k: r.binomial(
+        k, np.array([5., 50., 500., 0., -1., np.inf], F32), np.array([0.3, 0.9, 0.5, .5, .5, .5],
+                                                                     F32), (40, 6)),
+    "binomial_invalid_p": lambda r, k: r.binomial(k, 10., np.array([-0.1, np.nan, 1.2], F32)),
+    "multinomial": lambda r, k: r.multinomial(
+        k, np.array([10., 1000.], F32), np.array([[.1, 0., .9], [.25, .25, .5]], F32)),
+    "multinomial_shape": lambda r, k: r.multinomial(
+        k, 30., np.array([.2, .3, .5], F32), shape=(5, 3), dtype=np.int32),
 }
 
 
@@ -224,6 +234,13 @@ def test_discrete_distributions():
   assert _chi_square_pvalue(np.bincount(x, minlength=4), p) > 1e-4
   x = np.asarray(pr.categorical(key, pnp.log(pnp.asarray(p)), shape=(N,)))
   assert _chi_square_pvalue(np.bincount(x, minlength=4), p) > 1e-4
+  for n, prob in ((8., 0.3), (300., 0.6)):
+    x = np.asarray(pr.binomial(key, n, prob, (N,))).astype(int)
+    assert _chi_square_pvalue(np.bincount(x, minlength=int(n) + 1)[x.min():x.max() + 1],
+                              stats.binom.pmf(np.arange(x.min(), x.max() + 1), n, prob)) > 1e-4
+  counts = np.asarray(pr.multinomial(key, 20., np.array([0.2, 0.3, 0.5], F32), shape=(N, 3)))
+  assert (counts.sum(-1) == 20).all()
+  np.testing.assert_allclose(counts.mean(0), [4., 6., 10.], atol=0.1)
   x = np.asarray(pr.geometric(key, 0.3, (N,)))
   values = np.arange(1, x.max() + 1)
   pmf = stats.geom.pmf(values, 0.3)
@@ -266,6 +283,7 @@ def test_vmap_over_keys():
       (lambda r: lambda k: r.categorical(k, np.zeros(4, F32), shape=(3,)), 0),
       (lambda r: lambda k: r.randint(k, (3,), 0, 9), 0),
       (lambda r: lambda k: r.key_data(k), 0),
+      (lambda r: lambda k: r.binomial(k, 20., 0.4, (2,)), 0),
   ]
   for make, rtol in cases:
     p, j = pyjax.vmap(make(pr))(keys), jax.vmap(make(jr))(jkeys)

@@ -166,6 +166,11 @@ CASES.update({
         pyjax.random.wrap_key_data(k), 3)), [((2,), U32)]),
     "random_fold_in": (lambda k, d: pyjax.random.key_data(pyjax.random.fold_in(
         pyjax.random.wrap_key_data(k), d)), [((2,), U32), ((), U32)]),
+    "dynamic_slice-keys": (lambda k, i: pyjax.random.key_data(lax.dynamic_slice(
+        pyjax.random.wrap_key_data(k), (i,), (2,))), [((5, 2), U32), ((), INDEX)]),
+    "dynamic_update_slice-keys": (lambda k, u, i: pyjax.random.key_data(lax.dynamic_update_slice(
+        pyjax.random.wrap_key_data(k), pyjax.random.wrap_key_data(u), (i,))),
+        [((5, 2), U32), ((2, 2), U32), ((), INDEX)]),
     "random_normal": (lambda k: pyjax.random.normal(pyjax.random.wrap_key_data(k), (3,)),
                       [((2,), U32)]),
 })

@@ -395,3 +395,11 @@ def test_staged_program_matches_jax(name):
     text = re.sub(r"np\.int64\((-?\d+)\)", r"\1", str(staged))
     return re.sub(r"\[ | \]", lambda m: m.group(0).strip(), re.sub(r"\s+", " ", text))
   assert text(pyjax, pjnp) == text(jax, jjnp)
+
+
+def test_escaped_tracer():
+  def build(jx, np_):
+    saved = []
+    jx.vmap(lambda x: saved.append(x) or x)(np.ones(3, np.float32))
+    return saved[0] + 1
+  same_error(build)

@@ -368,33 +368,20 @@ def _possible_downcast(x, example):
   return _st.convert_element_type(x, aval.dtype, aval.weak_type)
 
 
-def _std_basis(tree) -> tuple[int, list]:
-  """(n, basis): the n standard basis vectors of the space of `tree`'s leaves, each a flat list
-  of leaves (leaf dtypes kept)."""
-  leaves = tree_leaves(tree)
+def _std_basis(tree):
+  """The standard basis of the space of `tree`'s leaves: a tree like `tree` whose leaves have a
+  leading axis of size n (the total size), row k holding the k-th basis vector."""
+  leaves, treedef = tree_flatten(tree)
   sizes = [int(np.size(leaf)) for leaf in leaves]
   n = sum(sizes)
-  basis = []
-  for k in range(n):
-    vector, offset = [], 0
-    for leaf, size in zip(leaves, sizes):
-      aval = core.get_aval(leaf)
-      flat = np.zeros(size, aval.dtype)
-      if offset <= k < offset + size:
-        flat[k - offset] = 1
-      vector.append(Array(flat.reshape(aval.shape), aval.weak_type))
-      offset += size
-    basis.append(vector)
-  return n, basis
-
-
-def _stack(arrays: Sequence, example, axis: int):
-  """Stack `arrays` (each shaped like `example`) along a new axis at `axis` (0 or -1)."""
-  from pyjax._src.numpy import lax_numpy
-  if not arrays:
-    shape = np.shape(example) + (0,) if axis == -1 else (0,) + np.shape(example)
-    return lax_numpy.zeros(shape, _dtype(example))
-  return lax_numpy.stack(arrays, axis=axis)
+  pieces, offset = [], 0
+  for leaf, size in zip(leaves, sizes):
+    aval = core.get_aval(leaf)
+    rows = np.zeros((n, size), aval.dtype)
+    rows[np.arange(offset, offset + size), np.arange(size)] = 1
+    pieces.append(Array(rows.reshape((n,) + aval.shape), aval.weak_type))
+    offset += size
+  return tree_unflatten(treedef, pieces)
 
 
 def _split_into(tree, arr, axis: int, example_of):
@@ -402,18 +389,20 @@ def _split_into(tree, arr, axis: int, example_of):
   `example_of(leaf)`; returns them in `tree`'s structure."""
   from pyjax._src.numpy import lax_numpy
   leaves, treedef = tree_flatten(tree)
+  shape = core.get_aval(arr).shape
+  ndim = len(shape)
   pieces, offset = [], 0
   for leaf in leaves:
     size = int(np.size(leaf))
     if axis == 0:
-      piece = _st.slice_p.bind(arr, start_indices=(offset,) + (0,) * (arr.ndim - 1),
-                               limit_indices=(offset + size,) + arr.shape[1:], strides=None)
-      shape = np.shape(leaf) + arr.shape[1:]
+      piece = _st.slice_p.bind(arr, start_indices=(offset,) + (0,) * (ndim - 1),
+                               limit_indices=(offset + size,) + shape[1:], strides=None)
+      piece_shape = np.shape(leaf) + shape[1:]
     else:
-      piece = _st.slice_p.bind(arr, start_indices=(0,) * (arr.ndim - 1) + (offset,),
-                               limit_indices=arr.shape[:-1] + (offset + size,), strides=None)
-      shape = arr.shape[:-1] + np.shape(leaf)
-    pieces.append(_possible_downcast(lax_numpy.reshape(piece, shape), example_of(leaf)))
+      piece = _st.slice_p.bind(arr, start_indices=(0,) * (ndim - 1) + (offset,),
+                               limit_indices=shape[:-1] + (offset + size,), strides=None)
+      piece_shape = shape[:-1] + np.shape(leaf)
+    pieces.append(_possible_downcast(lax_numpy.reshape(piece, piece_shape), example_of(leaf)))
     offset += size
   return tree_unflatten(treedef, pieces)
 
@@ -439,8 +428,9 @@ def _check_output_dtype_jacfwd(holomorphic: bool, x) -> None:
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False) -> Callable:
-  """The Jacobian of `fun` with respect to the arguments at `argnums`, by forward mode (one
-  JVP per input basis vector). Each leaf has shape `output_shape + input_shape`."""
+  """The Jacobian of `fun` with respect to the arguments at `argnums`, by forward mode (the JVP
+  vectorized over the input basis). Each leaf has shape `output_shape + input_shape`."""
+  from pyjax._src.vmap_api import vmap
   _check_callable(fun)
   argnums = _ensure_index(argnums)
 
@@ -450,28 +440,26 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     f_partial, dyn_args = _argnums_partial(fun, argnums, args, kwargs)
     dyn_args = tree_map(_as_array, dyn_args)
     tree_map(functools.partial(_check_input_dtype_jacfwd, holomorphic), dyn_args)
-    in_tree = tree_structure(dyn_args)
-    n, basis = _std_basis(dyn_args)
-    columns, y, aux = [], None, None
-    for vector in basis:
-      out = jvp(f_partial, dyn_args, tree_unflatten(in_tree, vector), has_aux=has_aux)
-      y, column = out[0], out[1]
-      aux = out[2] if has_aux else None
-      columns.append(tree_leaves(column))
-    if y is None:  # no input dimensions: evaluate once for the output's structure
-      out = f_partial(*dyn_args)
-      y, aux = out if has_aux else (out, None)
+    push_forward = functools.partial(_jvp_unchecked, f_partial, dyn_args, has_aux=has_aux)
+    out_axes = (None, -1, None) if has_aux else (None, -1)
+    y, jac, *aux = vmap(push_forward, out_axes=out_axes)(_std_basis(dyn_args))
     tree_map(functools.partial(_check_output_dtype_jacfwd, holomorphic), y)
     example_args = dyn_args[0] if isinstance(argnums, int) else dyn_args
-    y_leaves, y_tree = tree_flatten(y)
-    jac_leaves = []
-    for i, y_leaf in enumerate(y_leaves):
-      stacked = _stack([c[i] for c in columns], y_leaf, -1)
-      jac_leaves.append(_split_into(example_args, stacked, -1, lambda _, y=y_leaf: y))
-    jac = tree_unflatten(y_tree, jac_leaves)
-    return (jac, aux) if has_aux else jac
+    jac = tree_map(lambda y_leaf, arr: _split_into(example_args, arr, -1, lambda _: y_leaf),
+                   y, jac)
+    return (jac, *aux) if has_aux else jac
 
   return jacfun
+
+
+def _jvp_unchecked(fun: Callable, primals, tangents, has_aux: bool = False):
+  flat_primals, in_tree = tree_flatten(primals)
+  flat, store = _flat_fun(lambda *args: fun(*args), in_tree, has_aux)
+  out_primals, out_tangents, aux = ad.jvp(flat, flat_primals, tree_leaves(tangents), has_aux)
+  out_tree = store["out_tree"]
+  out = (tree_unflatten(out_tree, out_primals),
+         tree_unflatten(out_tree, [ad.instantiate_zeros(t) for t in out_tangents]))
+  return (*out, aux) if has_aux else out
 
 
 def _check_output_dtype_jacrev(holomorphic: bool, x) -> None:
@@ -480,8 +468,9 @@ def _check_output_dtype_jacrev(holomorphic: bool, x) -> None:
 
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False) -> Callable:
-  """The Jacobian of `fun` with respect to the arguments at `argnums`, by reverse mode (one
-  VJP per output basis vector). Each leaf has shape `output_shape + input_shape`."""
+  """The Jacobian of `fun` with respect to the arguments at `argnums`, by reverse mode (the
+  VJP vectorized over the output basis). Each leaf has shape `output_shape + input_shape`."""
+  from pyjax._src.vmap_api import vmap
   _check_callable(fun)
   argnums = _ensure_index(argnums)
 
@@ -496,16 +485,12 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     else:
       (y, pullback), aux = vjp(f_partial, *dyn_args), None
     tree_map(functools.partial(_check_output_dtype_jacrev, holomorphic), y)
-    y_tree = tree_structure(y)
-    _, basis = _std_basis(y)
-    rows = [tree_leaves(pullback(tree_unflatten(y_tree, vector))) for vector in basis]
+    jac = vmap(pullback)(_std_basis(y))
+    jac = jac[0] if isinstance(argnums, int) else jac
     example_args = dyn_args[0] if isinstance(argnums, int) else dyn_args
-    arg_leaves, arg_tree = tree_flatten(example_args)
-    per_arg = []
-    for j, arg_leaf in enumerate(arg_leaves):
-      stacked = _stack([r[j] for r in rows], arg_leaf, 0)
-      per_arg.append(_split_into(y, stacked, 0, lambda _, a=arg_leaf: a))
-    jac = tree_transpose(arg_tree, y_tree, tree_unflatten(arg_tree, per_arg))
+    jac = tree_map(lambda arg_leaf, arr: _split_into(y, arr, 0, lambda _: arg_leaf),
+                   example_args, jac)
+    jac = tree_transpose(tree_structure(example_args), tree_structure(y), jac)
     return (jac, aux) if has_aux else jac
 
   return jacfun

@@ -108,10 +108,10 @@ class Array:
     return v
 
   def item(self, *args):
-    return self._live().item(*args)
+    return np.asarray(self).item(*args)
 
   def tolist(self):
-    return np.asarray(self._live()).tolist()
+    return np.asarray(self).tolist()
 
   def __bool__(self):
     return bool(self._live())
@@ -168,7 +168,7 @@ class Array:
       return extended.format_array(self._live())
     v = np.asarray(self._live())
     extra = f"dtype={v.dtype.name}" + (", weak_type=True" if self.weak_type else "")
-    if v.size == 0 and v.shape != (0,):
+    if v.size == 0:
       return f"Array([], shape={v.shape}, {extra})"
     body = np.array2string(v, prefix="Array(", suffix=",", separator=", ")
     return f"Array({body}, {extra})"
@@ -180,6 +180,8 @@ class Array:
     return str(np.asarray(self._live()))
 
   def __format__(self, spec):
+    if self._extended_dtype() is not None:
+      return format(str(self), spec)
     v = self._live()
     if v.ndim == 0:
       return format(v.item(), spec)

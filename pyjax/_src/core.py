@@ -495,7 +495,10 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
   env: dict = {}
 
   def read(atom):
-    return atom.val if type(atom) is Literal else env[atom]
+    if type(atom) is Literal:
+      # A weakly typed literal (the `2.0` of `x + 2.0`) must stay weak when it is evaluated.
+      return Array(atom.val, True) if atom.aval.weak_type else atom.val
+    return env[atom]
 
   if len(args) != len(jaxpr.invars):
     raise TypeError(f"eval_jaxpr got {len(args)} arguments for a jaxpr with "

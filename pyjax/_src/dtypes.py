@@ -429,20 +429,16 @@ def _least_upper_bound(mode: str, x64: bool, *nodes) -> Any:
   if mode == "strict":
     msg = (f"{prefix} when jax_numpy_dtype_promotion=strict. Try explicitly casting inputs to the "
            "desired output type, or set jax_numpy_dtype_promotion=standard.")
-  elif any(n in _FLOAT8 for n in nodes):
-    msg = (f"{prefix}. To avoid unintended promotion, 8-bit floats do not support implicit "
-           f"promotion. {cast_hint} using e.g. x.astype('float32')")
-  elif any(n in _FLOAT6 for n in nodes):
-    msg = (f"{prefix}. To avoid unintended promotion, 6-bit floats do not support implicit "
-           f"promotion. {cast_hint} using e.g. x.astype('float32')")
-  elif any(n in _FLOAT4 for n in nodes):
-    msg = (f"{prefix}. To avoid unintended promotion, 4-bit floats do not support implicit "
-           f"promotion. {cast_hint} using e.g. x.astype('float32')")
-  elif any(n in _INTN for n in nodes):
-    msg = (f"{prefix}. To avoid unintended promotion, 1-bit, 2-bit and 4-bit integers do not "
-           f"support implicit promotion. {cast_hint} using e.g. x.astype('int32')")
   else:
     msg = f"{prefix}. Try explicitly casting inputs to the desired output type."
+    for family, what, example in ((_FLOAT8, "8-bit floats", "float32"),
+                                  (_FLOAT6, "6-bit floats", "float32"),
+                                  (_FLOAT4, "4-bit floats", "float32"),
+                                  (_INTN, "1-bit, 2-bit and 4-bit integers", "int32")):
+      if any(n in family for n in nodes):
+        msg = (f"{prefix}. To avoid unintended promotion, {what} do not support implicit "
+               f"promotion. {cast_hint} using e.g. x.astype('{example}')")
+        break
   raise TypePromotionError(msg)
 
 

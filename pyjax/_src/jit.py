@@ -495,3 +495,69 @@ def clear_caches() -> None:
   for jitted in list(_all_jitted):
     jitted.clear_cache()
   _executables.clear()
+
+
+# ------------------------------------------------------------------------------------------------
+# Transformation rules of the jit primitive (written with the control-flow rules, whose jaxpr
+# helpers they share): JVP, linearization, transposition and batching each bind a new jit of the
+# transformed program, so grad(jit(f)), jit(grad(f)), vmap(jit(f)) and their nestings stay staged.
+
+from pyjax._src.interpreters import ad, batching  # noqa: E402
+from pyjax._src.lax.control_flow import transforms as _transforms  # noqa: E402
+
+
+def _bind_jit(operands: list, closed: ClosedJaxpr, consts: list, params: dict) -> list:
+  operands = [*consts, *operands]
+  return jit_p.bind(*operands, jaxpr=closed, name=params["name"],
+                    donated_invars=(False,) * len(operands), inline=params["inline"],
+                    keep_unused=params["keep_unused"])
+
+
+def _jit_zero_tangents(outs, nonzeros, tangents) -> list:
+  tangents = iter(tangents)
+  return [next(tangents) if nz else ad.Zero.from_primal(o) for o, nz in zip(outs, nonzeros)]
+
+
+def _jit_jvp(primals, tangents, *, jaxpr, **params):
+  nonzeros = [type(t) is not ad.Zero for t in tangents]
+  closed, consts, out_nonzeros = _transforms.jvp(jaxpr, nonzeros, False)
+  outs = _bind_jit([*primals, *(t for t in tangents if type(t) is not ad.Zero)], closed, consts,
+                   params)
+  primals_out = outs[:len(out_nonzeros)]
+  return primals_out, _jit_zero_tangents(primals_out, out_nonzeros, outs[len(out_nonzeros):])
+
+
+def _jit_linearize(primals, tangents, *, jaxpr, **params):
+  nonzeros = [type(t) is not ad.Zero for t in tangents]
+  lin = _transforms.linearize(jaxpr, nonzeros)
+  num_out = len(lin.out_nonzeros)
+  # No operand is a tangent: the forward program runs on the parent trace.
+  outs = _bind_jit(list(primals), lin.forward, lin.forward_consts, params)
+  primals_out, residuals = outs[:num_out], outs[num_out:]
+  tangents_out = []
+  if any(lin.out_nonzeros):
+    tangents_out = _bind_jit([*residuals, *(t for t in tangents if type(t) is not ad.Zero)],
+                             lin.linear, lin.linear_consts, params)
+  return primals_out, _jit_zero_tangents(primals_out, lin.out_nonzeros, tangents_out)
+
+
+def _jit_transpose(cts, *args, jaxpr, **params):
+  undefined = [ad.is_undefined_primal(x) for x in args]
+  ct_nonzeros = [type(ct) is not ad.Zero for ct in cts]
+  closed, consts = _transforms.transpose(jaxpr, undefined, ct_nonzeros)
+  outs = iter(_bind_jit([*(x for x, u in zip(args, undefined) if not u),
+                         *(ct for ct in cts if type(ct) is not ad.Zero)], closed, consts, params))
+  return [next(outs) if u else None for u in undefined]
+
+
+ad.primitive_jvps[jit_p] = _jit_jvp
+ad.primitive_linearizations[jit_p] = _jit_linearize
+ad.primitive_transposes[jit_p] = _jit_transpose
+
+
+def _jit_batch(axis_data, vals, dims, *, jaxpr, **params):
+  closed, consts, out_dims = _transforms.batch(jaxpr, axis_data, dims)
+  return _bind_jit(list(vals), closed, consts, params), out_dims
+
+
+batching.primitive_batchers[jit_p] = _jit_batch

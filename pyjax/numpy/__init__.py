@@ -30,3 +30,6 @@ pi, e, euler_gamma, inf, nan, newaxis = _np.pi, _np.e, _np.euler_gamma, _np.inf,
 def result_type(*args):
   """The dtype NumPy-style promotion of `args` gives (weak types become their default dtype)."""
   return _result_type(*args)
+
+
+from pyjax.numpy import fft, linalg  # noqa: E402,F401

@@ -13,12 +13,12 @@ import numpy as np
 from pyjax._src import core, dtypes
 from pyjax._src.array import Array
 from pyjax._src.backend import xp
-from pyjax._src.interpreters import ad
+from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import reductions as _red
 from pyjax._src.lax import special_math
 from pyjax._src.lax import structural as _st
 from pyjax._src.lax.utils import (ANY, BOOL, COMPLEX, FLOATING, INEXACT, INTEGER, broadcasting_shape,
-                                  check_dtype, check_same_dtypes, never_weak, standard_primitive)
+                                  check_dtype, check_same_dtypes, standard_primitive)
 
 
 class RoundingMethod(enum.IntEnum):
@@ -49,6 +49,8 @@ def _round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):
 
 
 def _logistic(x):
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    return (1 / (1 + xp.exp(-x))).astype(x.dtype)
   # Split by sign so exp never overflows.
   e = xp.exp(-xp.abs(x))
   return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
@@ -57,6 +59,8 @@ def _logistic(x):
 def _sign(x):
   if dtypes.issubdtype(x.dtype, np.unsignedinteger):
     return (x != 0).astype(x.dtype)
+  if dtypes.issubdtype(x.dtype, np.floating):
+    return xp.where(x == 0, x, xp.sign(x)).astype(x.dtype)  # sign(-0.0) is -0.0
   return xp.sign(x)
 
 
@@ -79,13 +83,17 @@ def _integer_pow(x, y):
 
 
 def _div(x, y):
+  if dtypes.issubdtype(x.dtype, np.floating) and y.shape != np.broadcast_shapes(x.shape, y.shape):
+    # XLA rewrites a division by a broadcast divisor as a multiplication by its reciprocal (so
+    # x / 7.0 differs from IEEE division in the last place); do the same.
+    return xp.multiply(x, xp.divide(xp.ones((), y.dtype), y)).astype(x.dtype)
   if not dtypes.issubdtype(x.dtype, np.integer):
     return xp.divide(x, y)
   # C semantics: round toward zero; x / 0 is all ones (-1 or the unsigned maximum).
   safe_y = xp.where(y == 0, 1, y).astype(x.dtype)
   quotient = xp.floor_divide(x, safe_y)
   remainder = xp.subtract(x, xp.multiply(quotient, safe_y))
-  fix = (remainder != 0) & ((remainder < 0) != (safe_y < 0))
+  fix = (remainder != 0) & ((x < 0) != (safe_y < 0))
   quotient = xp.where(fix, quotient + 1, quotient).astype(x.dtype)
   return xp.where(y == 0, xp.array(-1).astype(x.dtype), quotient)
 
@@ -108,9 +116,12 @@ def _shift_left(x, y):
 
 
 def _shift_right_arithmetic(x, y):
-  # An out-of-range amount fills with the sign bit, like a shift by bits - 1.
+  # An out-of-range amount fills with the sign bit, like a shift by bits - 1. Unsigned operands
+  # are shifted as the signed integers with the same bits.
+  signed = np.dtype(f"int{x.dtype.itemsize * 8}")
   amount = xp.where(_shift_amount_out_of_range(x, y), x.dtype.itemsize * 8 - 1, y)
-  return xp.right_shift(x, amount.astype(x.dtype)).astype(x.dtype)
+  shifted = xp.right_shift(x.astype(signed), amount.astype(signed))
+  return xp.asarray(shifted).astype(x.dtype)
 
 
 def _shift_right_logical(x, y):
@@ -121,7 +132,9 @@ def _shift_right_logical(x, y):
 
 
 def _population_count(x):
-  return xp.bitwise_count(x).astype(x.dtype)
+  # NumPy counts the bits of |x| for signed integers; XLA counts the two's complement bits.
+  unsigned = np.dtype(f"uint{x.dtype.itemsize * 8}")
+  return xp.bitwise_count(xp.asarray(x).astype(unsigned)).astype(x.dtype)
 
 
 def _clz(x):
@@ -138,6 +151,42 @@ def _clz(x):
   return (bits - highest - (remaining != 0)).astype(x.dtype)
 
 
+def _exp2(x):
+  if dtypes.issubdtype(x.dtype, np.floating):
+    # XLA computes exp2(x) as exp(x * ln 2), the product rounded to x's dtype (16-bit floats take
+    # the exponential in float32), so 2**127 in float32 is 1.7014147e38, not 1.7014118e38.
+    product = xp.multiply(x, np.asarray(np.log(2.0), x.dtype))
+    if x.dtype.itemsize < 4:
+      return xp.exp(product.astype(np.float32)).astype(x.dtype)
+    return xp.exp(product)
+  return xp.exp2(x)
+
+
+def _complex_greater(x, y):
+  """Lexicographic x > y (real part, then imaginary); any comparison with NaN is false."""
+  return (x.real > y.real) | ((x.real == y.real) & (x.imag > y.imag))
+
+
+def _max(x, y):
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    # XLA picks y unless x is greater, so NaNs do not propagate from x.
+    return xp.where(_complex_greater(x, y), x, y)
+  out = xp.maximum(x, y)
+  if dtypes.issubdtype(x.dtype, np.floating):
+    # XLA orders -0.0 below 0.0: max(-0.0, 0.0) is 0.0 whatever the operand order.
+    return xp.where((x == y) & (x == 0), xp.where(xp.signbit(x), y, x), out).astype(x.dtype)
+  return out
+
+
+def _min(x, y):
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    return xp.where(_complex_greater(y, x), x, y)
+  out = xp.minimum(x, y)
+  if dtypes.issubdtype(x.dtype, np.floating):
+    return xp.where((x == y) & (x == 0), xp.where(xp.signbit(x), x, y), out).astype(x.dtype)
+  return out
+
+
 def _nextafter(x, y):
   if x.dtype == dtypes.bfloat16:
     bits = x.view(np.uint16).astype(np.int32)
@@ -147,13 +196,29 @@ def _nextafter(x, y):
     zero = x.astype(np.float32) == 0
     out = xp.where(zero, xp.where(toward > 0, 1, xp.where(toward < 0, 0x8001, bits)), bits + step)
     result = out.astype(np.uint16).view(dtypes.bfloat16)
-    return xp.where(xp.isnan(x) | xp.isnan(y), x + y, xp.where(toward == 0, y, result))
-  return xp.nextafter(x, y)
+    return xp.where(xp.isnan(x) | xp.isnan(y), x + y, xp.where(x == y, y, result))
+  return xp.where(x == y, y, xp.nextafter(x, y)).astype(x.dtype)  # equal: y, as C's nextafter
 
 
 def _complex(x, y):
   out_dtype = np.complex128 if x.dtype == np.float64 else np.complex64
-  return (x + xp.asarray(y, out_dtype) * 1j).astype(out_dtype)
+  # Set the parts directly: `x + 1j * y` would turn an infinite y into a NaN real part.
+  out = xp.empty(np.broadcast_shapes(x.shape, y.shape), out_dtype)
+  out.real, out.imag = x, y
+  return out
+
+
+def _atan2(x, y):
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    # atan2(x, y) = -i log((y + i x) / sqrt(x^2 + y^2)), as XLA defines it for complex numbers
+    # (near the branch cut the sign of the real part +-pi can differ from XLA's by rounding).
+    return (-1j * xp.log((y + 1j * x) * (1 / xp.sqrt(x * x + y * y)))).astype(x.dtype)
+  return xp.arctan2(x, y)
+
+
+def _rsqrt(x):
+  # A division (not NumPy's reciprocal) so that a complex zero gives inf+nanj, as in XLA.
+  return xp.divide(xp.ones((), x.dtype), xp.sqrt(x))
 
 
 def _equal(x, y):
@@ -180,7 +245,7 @@ UNARY = {
     "ceil": (xp.ceil, FLOATING, None),
     "is_finite": (xp.isfinite, FLOATING, lambda d: np.dtype(np.bool_)),
     "exp": (xp.exp, INEXACT, None),
-    "exp2": (xp.exp2, INEXACT, None),
+    "exp2": (_exp2, INEXACT, None),
     "log": (xp.log, INEXACT, None),
     "log1p": (xp.log1p, INEXACT, None),
     "expm1": (xp.expm1, INEXACT, None),
@@ -198,10 +263,10 @@ UNARY = {
     "acosh": (xp.arccosh, INEXACT, None),
     "atanh": (xp.arctanh, INEXACT, None),
     "sqrt": (xp.sqrt, INEXACT, None),
-    "rsqrt": (lambda x: xp.reciprocal(xp.sqrt(x)), INEXACT, None),
+    "rsqrt": (_rsqrt, INEXACT, None),
     "cbrt": (xp.cbrt, FLOATING, None),
     "square": (xp.square, (np.integer, np.floating, np.complexfloating), None),
-    "abs": (xp.abs, (np.signedinteger, np.floating, np.complexfloating),
+    "abs": (xp.abs, (np.floating, np.complexfloating, np.signedinteger),
             lambda d: _real_dtype(d) if dtypes.issubdtype(d, np.complexfloating) else d),
     "not": (lambda x: xp.logical_not(x) if x.dtype == np.bool_ else xp.invert(x),
             (np.integer, np.bool_), None),
@@ -218,6 +283,9 @@ UNARY = {
     "clz": (_clz, INTEGER, None),
 }
 
+# Comparisons that order their operands accept no complex numbers.
+ORDERED = (np.integer, np.floating, np.bool_)
+
 # name: (eager impl, accepted dtypes per operand, output dtype rule or None, jnp name for the tip)
 BINARY = {
     "add": (xp.add, (np.integer, np.floating, np.complexfloating), None, "add"),
@@ -225,27 +293,26 @@ BINARY = {
     "mul": (xp.multiply, (np.integer, np.floating, np.complexfloating), None, "multiply"),
     "div": (_div, (np.integer, np.floating, np.complexfloating), None, "divide"),
     "rem": (_rem, (np.integer, np.floating), None, "remainder"),
-    "max": (xp.maximum, ANY, None, "maximum"),
-    "min": (xp.minimum, ANY, None, "minimum"),
-    "atan2": (xp.arctan2, FLOATING, None, "arctan2"),
+    "max": (_max, ANY, None, "maximum"),
+    "min": (_min, ANY, None, "minimum"),
+    "atan2": (_atan2, INEXACT, None, "arctan2"),
     "nextafter": (_nextafter, FLOATING, None, "nextafter"),
     "and": (xp.bitwise_and, (np.integer, np.bool_), None, "bitwise_and"),
     "or": (xp.bitwise_or, (np.integer, np.bool_), None, "bitwise_or"),
     "xor": (xp.bitwise_xor, (np.integer, np.bool_), None, "bitwise_xor"),
     "shift_left": (_shift_left, INTEGER, None, "left_shift"),
     "shift_right_arithmetic": (_shift_right_arithmetic, INTEGER, None, "right_shift"),
-    "shift_right_logical": (_shift_right_logical, INTEGER, None, None),
+    "shift_right_logical": (_shift_right_logical, INTEGER, None, "right_shift"),
     "eq": (_equal, ANY, lambda d: np.dtype(np.bool_), "equal"),
     "ne": (_not_equal, ANY, lambda d: np.dtype(np.bool_), "not_equal"),
-    "lt": (xp.less, ANY, lambda d: np.dtype(np.bool_), "less"),
-    "le": (xp.less_equal, ANY, lambda d: np.dtype(np.bool_), "less_equal"),
-    "gt": (xp.greater, ANY, lambda d: np.dtype(np.bool_), "greater"),
-    "ge": (xp.greater_equal, ANY, lambda d: np.dtype(np.bool_), "greater_equal"),
+    "lt": (xp.less, ORDERED, lambda d: np.dtype(np.bool_), "less"),
+    "le": (xp.less_equal, ORDERED, lambda d: np.dtype(np.bool_), "less_equal"),
+    "gt": (xp.greater, ORDERED, lambda d: np.dtype(np.bool_), "greater"),
+    "ge": (xp.greater_equal, ORDERED, lambda d: np.dtype(np.bool_), "greater_equal"),
     "complex": (_complex, (np.float32, np.float64),
                 lambda d: np.dtype(np.complex128 if d == np.float64 else np.complex64), "complex"),
 }
 
-_COMPARISONS = {"eq", "ne", "lt", "le", "gt", "ge"}
 
 
 def _unary(name, impl, accepted, out_dtype):
@@ -257,8 +324,8 @@ def _unary(name, impl, accepted, out_dtype):
     out = impl(x, **params)
     return out if out_dtype is not None or out.dtype == x.dtype else out.astype(x.dtype)
 
-  weak_rule = never_weak if name == "is_finite" else (lambda weak, **params: weak)
-  return standard_primitive(name, lambda x, **params: x.shape, dtype_rule, eager, weak_rule)
+  # Weak iff the operand is (also for is_finite's bool result), the default rule.
+  return standard_primitive(name, lambda x, **params: x.shape, dtype_rule, eager)
 
 
 def _binary(name, impl, accepted, out_dtype, numpy_name):
@@ -274,15 +341,21 @@ def _binary(name, impl, accepted, out_dtype, numpy_name):
       return out.astype(x.dtype)
     return out
 
-  weak_rule = never_weak if name in _COMPARISONS else (lambda wx, wy: wx and wy)
+  # Weak iff both operands are (comparisons too: lt(1., 2.) is weak), the default rule.
   return standard_primitive(name, lambda x, y: broadcasting_shape(name, x.shape, y.shape),
-                            dtype_rule, eager, weak_rule)
+                            dtype_rule, eager)
 
 
 unary_primitives = {name: _unary(name, *row) for name, row in UNARY.items()}
 binary_primitives = {name: _binary(name, *row) for name, row in BINARY.items()}
 globals().update({f"{name}_p": p for name, p in unary_primitives.items()})
 globals().update({f"{name}_p": p for name, p in binary_primitives.items()})
+
+# --- batching: unary rows keep the batch dimension; binary rows broadcast.
+for _p in unary_primitives.values():
+  batching.defvectorized(_p)
+for _p in binary_primitives.values():
+  batching.defbroadcasting(_p)
 
 
 # Primitives with parameters or unusual operand rules.
@@ -291,30 +364,47 @@ round_p = standard_primitive(
     "round", lambda x, **p: x.shape,
     lambda x, **p: (check_dtype("round", x.dtype, FLOATING), x.dtype)[1],
     _in_float32(_round), lambda weak, **p: weak)
+batching.defvectorized(round_p)  # --- batching
 
-integer_pow_p = standard_primitive(
-    "integer_pow", lambda x, *, y: x.shape,
-    lambda x, *, y: (check_dtype("integer_pow", x.dtype, (np.integer, np.floating,
-                                                          np.complexfloating)), x.dtype)[1],
-    _integer_pow, lambda weak, *, y: weak)
+def _integer_pow_dtype(x, *, y):
+  check_dtype("integer_pow", x.dtype, (np.integer, np.floating, np.complexfloating))
+  if y < 0 and dtypes.issubdtype(x.dtype, np.integer):
+    raise TypeError(f"Integers cannot be raised to negative powers, got "
+                    f"integer_pow({x.str_short(short_dtypes=False)}, {y})")
+  return x.dtype
+
+
+integer_pow_p = standard_primitive("integer_pow", lambda x, *, y: x.shape, _integer_pow_dtype,
+                                   _integer_pow, lambda weak, *, y: weak)
+batching.defvectorized(integer_pow_p)  # --- batching
 
 
 def _pow_dtype(x, y):
   check_dtype("pow", x.dtype, INEXACT, 0)
   check_dtype("pow", y.dtype, (np.integer, np.floating, np.complexfloating), 1)
-  if dtypes.issubdtype(y.dtype, np.inexact) and x.dtype != y.dtype:
-    check_same_dtypes("pow", (x, y), "power")
+  if dtypes.issubdtype(y.dtype, np.inexact) and y.dtype != x.dtype:
+    raise TypeError("the first argument to pow must have an inexact dtype (float or complex), and "
+                    "the second argument must have an inexact or integer dtype, and two inexact "
+                    f"dtypes must match, but got {x.dtype.name} and {y.dtype.name} respectively.")
   return x.dtype
 
 
 def _pow(x, y):
   if dtypes.issubdtype(y.dtype, np.integer):
-    return xp.power(x, y.astype(x.dtype)).astype(x.dtype)
-  return xp.power(x, y)
+    y = y.astype(x.dtype)
+  out = xp.power(x, y).astype(x.dtype)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    # XLA's complex power of zero: 1 for a zero exponent, 0 for a positive real one, else NaN.
+    nan = np.array(complex(np.nan, np.nan), x.dtype)
+    of_zero = xp.where(y == 0, np.ones((), x.dtype), xp.where(
+        (y.imag == 0) & (y.real > 0), np.zeros((), x.dtype), nan))
+    out = xp.where(x == 0, of_zero, out).astype(x.dtype)
+  return out
 
 
 pow_p = standard_primitive("pow", lambda x, y: broadcasting_shape("pow", x.shape, y.shape),
                            _pow_dtype, _pow, lambda wx, wy: wx and wy)
+batching.defbroadcasting(pow_p)  # --- batching
 
 
 def _polygamma_dtype(m, x):
@@ -329,18 +419,25 @@ def _polygamma_dtype(m, x):
 polygamma_p = standard_primitive(
     "polygamma", lambda m, x: broadcasting_shape("polygamma", m.shape, x.shape),
     _polygamma_dtype, special_math.polygamma, lambda wm, wx: wm and wx)
+batching.defbroadcasting(polygamma_p)  # --- batching
 
 
 def _conj_dtype(x, *, input_dtype):
-  check_dtype("conj", x.dtype, (np.floating, np.complexfloating))
+  check_dtype("conj", x.dtype, (np.float32, np.complexfloating, np.float64))
   return x.dtype if dtypes.issubdtype(x.dtype, np.complexfloating) else np.dtype(
       np.complex128 if x.dtype == np.float64 else np.complex64)
 
 
-conj_p = standard_primitive("conj", lambda x, **p: x.shape, _conj_dtype,
-                            lambda x, *, input_dtype: xp.conj(x.astype(
-                                np.result_type(x.dtype, np.complex64))),
+def _conj(x, *, input_dtype):
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    return xp.conj(x)
+  return x.astype(np.complex128 if x.dtype == np.float64 else np.complex64)  # imaginary part +0
+
+
+conj_p = standard_primitive("conj", lambda x, **p: x.shape, _conj_dtype, _conj,
                             lambda weak, **p: weak)
+batching.defvectorized(conj_p)  # --- batching
+
 
 
 # ------------------------------------------------------------------------------------------------

@@ -64,6 +64,13 @@ def conj(x):
 def convert_element_type(operand, new_dtype):
   """Cast `operand` to `new_dtype` (float -> int truncates and saturates; NaN becomes 0)."""
   new_dtype = dtypes.check_user_dtype_supported(new_dtype, "convert_element_type")
+  if type(operand) is builtins.complex and not dtypes.issubdtype(new_dtype, np.complexfloating):
+    # As in JAX, a Python complex converts as NumPy converts the scalar: to bool by `z != 0`,
+    # to a real type not at all (the TypeError of `float(z)` / `int(z)`).
+    if new_dtype == np.bool_:
+      operand = builtins.bool(operand)
+    else:
+      (float if dtypes.issubdtype(new_dtype, np.floating) else int)(operand)
   return _st.convert_element_type(operand, new_dtype)
 
 
@@ -80,8 +87,7 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions, out_sharding=None):
   shape = canonicalize_shape(shape)
   dims = tuple(operator.index(d) for d in broadcast_dimensions)
   aval = core.get_aval(operand)
-  if aval.shape == shape and dims == tuple(range(len(shape))) and not isinstance(operand,
-                                                                                core.Tracer):
+  if aval.shape == shape and dims == tuple(range(len(shape))) and type(operand) is core.Array:
     return operand
   return _st.broadcast_in_dim_p.bind(operand, shape=shape, broadcast_dimensions=dims,
                                      sharding=out_sharding)
@@ -96,10 +102,7 @@ def broadcast(operand, sizes):
 
 
 def broadcast_to_rank(x, rank: int):
-  ndim = core.get_aval(x).ndim
-  if ndim == rank:
-    return x
-  return broadcast(x, (1,) * (rank - ndim))
+  return broadcast(x, (1,) * (rank - core.get_aval(x).ndim))
 
 
 def reshape(operand, new_sizes, dimensions=None, out_sharding=None):
@@ -109,15 +112,16 @@ def reshape(operand, new_sizes, dimensions=None, out_sharding=None):
   dims = None if dimensions is None else tuple(operator.index(d) for d in dimensions)
   if dims is not None and dims == tuple(range(aval.ndim)):
     dims = None
-  if aval.shape == new_sizes and dims is None and not isinstance(operand, core.Tracer):
-    return operand
+  if aval.shape == new_sizes and dims is None and isinstance(operand, (core.Array, core.Tracer)):
+    return operand  # as in JAX, also for tracers: no-op reshapes are not staged
   return _st.reshape_p.bind(operand, new_sizes=new_sizes, dimensions=dims, sharding=out_sharding)
 
 
 def transpose(operand, permutation):
   permutation = tuple(operator.index(p) for p in permutation)
-  if permutation == tuple(range(len(permutation))) and not isinstance(operand, core.Tracer):
-    return operand
+  if permutation == tuple(range(len(permutation))) and isinstance(operand,
+                                                                 (core.Array, core.Tracer)):
+    return operand  # as in JAX, also for tracers: identity transposes are not staged
   return _st.transpose_p.bind(operand, permutation=permutation)
 
 
@@ -128,7 +132,7 @@ def _canonical_axes(axes, ndim):
 def squeeze(array, dimensions):
   ndim = core.get_aval(array).ndim
   dims = tuple(sorted(_canonical_axes(dimensions, ndim)))
-  if not dims and not isinstance(array, core.Tracer):
+  if not dims and type(array) is core.Array:
     return array
   return _st.squeeze_p.bind(array, dimensions=dims)
 
@@ -146,9 +150,27 @@ def expand_dims(array, dimensions):
 
 
 def concatenate(operands: Sequence, dimension: int):
-  if len(operands) == 1 and not isinstance(operands[0], core.Tracer):
+  if len(operands) == 1 and type(operands[0]) is core.Array:
     return operands[0]
   return _st.concatenate_p.bind(*operands, dimension=operator.index(dimension))
+
+
+def stack(operands: Sequence, axis: int = 0):
+  """Join arrays of one shape and dtype along a new axis `axis`."""
+  ndim = core.get_aval(operands[0]).ndim
+  axis = operator.index(axis)
+  if not -(ndim + 1) <= axis <= ndim:
+    raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim + 1}")
+  return _st.stack_p.bind(*operands, axis=axis % (ndim + 1))
+
+
+def unstack(x, axis: int = 0) -> tuple:
+  """The slices of `x` along `axis`, as a tuple of arrays."""
+  ndim = core.get_aval(x).ndim
+  axis = operator.index(axis)
+  if not -ndim <= axis < ndim:
+    raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+  return tuple(_st.unstack_p.bind(x, axis=axis % ndim))
 
 
 def pad(operand, padding_value, padding_config):
@@ -213,26 +235,50 @@ def broadcasted_iota(dtype, shape, dimension: int, sharding=None):
                          sharding=sharding)
 
 
-def _index_operands(indices):
+def _start_indices(operand, indices):
+  """Dynamic start indices as JAX passes them to the primitive (which only clamps): a negative
+  index counts once from the end of its dimension, statically for a Python or NumPy integer,
+  else by a staged `select_n(i < 0, i, i + size)`."""
   out = []
-  for i in indices:
-    if isinstance(i, (int, np.integer)) and not isinstance(i, bool):
-      out.append(np.int32(i) if dtypes.default_int_dtype() == np.int32 or
-                 abs(int(i)) < 2**31 else np.int64(i))
-    else:
-      out.append(i)
+  for i, size in zip(indices, core.get_aval(operand).shape):
+    if isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+      value = int(i) + size if i < 0 else int(i)
+      if isinstance(i, np.integer):
+        out.append(type(i)(value))
+      else:
+        out.append(np.int32(value) if dtypes.default_int_dtype() == np.int32 or
+                   builtins.abs(value) < 2**31 else np.int64(value))
+      continue
+    dtype = core.get_aval(i).dtype
+    if dtypes.issubdtype(dtype, np.signedinteger):
+      i = select_n(lt(i, np.zeros((), dtype)), i, add(i, np.array(size, dtype)))
+    out.append(i)
   return out
 
 
 def dynamic_slice(operand, start_indices, slice_sizes):
   """`operand[start : start + size]` per dimension with traced starts, clamped into range."""
   sizes = canonicalize_shape(slice_sizes)
-  return _st.dynamic_slice_p.bind(operand, *_index_operands(start_indices), slice_sizes=sizes)
+  _check_index_count(operand, start_indices)
+  if len(sizes) != core.get_aval(operand).ndim:
+    raise ValueError(f"Length of slice_sizes must match number of operand dimensions "
+                     f"({len(sizes)} vs {core.get_aval(operand).shape})")
+  return _st.dynamic_slice_p.bind(operand, *_start_indices(operand, start_indices),
+                                  slice_sizes=sizes)
+
+
+def _check_index_count(operand, start_indices):
+  shape = core.get_aval(operand).shape
+  if len(start_indices) != len(shape):
+    raise ValueError(f"Length of slice indices must match number of operand dimensions "
+                     f"({len(start_indices)} vs {shape})")
 
 
 def dynamic_update_slice(operand, update, start_indices):
   """`operand` with `update` written at traced `start_indices` (clamped so it fits)."""
-  return _st.dynamic_update_slice_p.bind(operand, update, *_index_operands(start_indices))
+  _check_index_count(operand, start_indices)
+  return _st.dynamic_update_slice_p.bind(operand, update,
+                                         *_start_indices(operand, start_indices))
 
 
 def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0):
@@ -288,7 +334,8 @@ def clamp(min, x, max):  # noqa: A002
 # --- reductions ---------------------------------------------------------------------------------
 
 def _axes(operand, axes):
-  return tuple(sorted(_canonical_axes(axes, core.get_aval(operand).ndim)))
+  # Unlike jnp's, lax's reduction axes must be in [0, ndim): the abstract evaluation checks them.
+  return tuple(sorted(operator.index(a) for a in axes))
 
 
 def reduce_sum(operand, axes, out_sharding=None):
@@ -346,14 +393,20 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
                                  out_sharding=out_sharding)
 
 
-def dot(lhs, rhs, precision=None, preferred_element_type=None):
-  """Vector/matrix product of arrays of rank 1 or 2."""
-  lhs_ndim, rhs_ndim = core.get_aval(lhs).ndim, core.get_aval(rhs).ndim
-  if lhs_ndim not in (1, 2) or rhs_ndim not in (1, 2):
-    raise TypeError(f"Incompatible shapes for dot: got {core.get_aval(lhs).shape} and "
-                    f"{core.get_aval(rhs).shape}.")
-  return dot_general(lhs, rhs, (((lhs_ndim - 1,), (0,)), ((), ())), precision,
-                     preferred_element_type)
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None,
+        out_sharding=None):
+  """Vector/matrix product of arrays of rank 1 or 2 (or `dot_general` with `dimension_numbers`)."""
+  if dimension_numbers is not None:
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type,
+                       out_sharding=out_sharding)
+  lhs_shape, rhs_shape = core.get_aval(lhs).shape, core.get_aval(rhs).shape
+  if not (len(lhs_shape) in (1, 2) and len(rhs_shape) in (1, 2)
+          and lhs_shape[-1] == rhs_shape[0]):
+    raise ValueError("jax.lax.dot: dimension_numbers must be specified when not performing simple "
+                     "un-batched matrix-matrix, matrix-vector, or vector-vector products; got "
+                     f"lhs_shape={lhs_shape} rhs_shape={rhs_shape}")
+  return dot_general(lhs, rhs, (((len(lhs_shape) - 1,), (0,)), ((), ())), precision,
+                     preferred_element_type, out_sharding=out_sharding)
 
 
 # --- filling ------------------------------------------------------------------------------------

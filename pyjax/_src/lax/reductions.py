@@ -6,7 +6,7 @@ import numpy as np
 from pyjax._src import dtypes
 from pyjax._src.backend import xp
 from pyjax._src.core import Array, get_aval
-from pyjax._src.interpreters import ad
+from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import elementwise as _ew
 from pyjax._src.lax import structural as _st
 from pyjax._src.lax.utils import ANY, check_dtype, first_operand_weak, never_weak, standard_primitive
@@ -14,9 +14,11 @@ from pyjax._src.pretty_printer import pp_param_rules
 
 
 def _reduced_shape(x, *, axes, **params):
-  for a in axes:
-    if not 0 <= a < x.ndim:
-      raise ValueError(f"reduction axes {axes} out of range for operand of shape {x.shape}")
+  if any(not 0 <= a < x.ndim for a in axes):
+    raise ValueError(f"reduction axes {axes} contains out-of-bounds indices for "
+                     f"{x.str_short(short_dtypes=False)}.")
+  if len(set(axes)) != len(axes):
+    raise ValueError(f"duplicate value in 'axes' of reduction: {axes}")
   return tuple(s for i, s in enumerate(x.shape) if i not in axes)
 
 
@@ -34,12 +36,18 @@ def _identity_of_min(dtype):
 
 def _reducer(name, impl, accepted):
   def dtype_rule(x, **params):
-    check_dtype(name, x.dtype, accepted)
+    if accepted == _LOGICAL:
+      if not (x.dtype == np.bool_ or dtypes.issubdtype(x.dtype, np.integer)):
+        raise TypeError(f"logical reduction requires operand dtype bool or int, got "
+                        f"{x.dtype.name}.")
+    else:
+      check_dtype(name, x.dtype, accepted)
     return x.dtype
   return standard_primitive(name, _reduced_shape, dtype_rule, impl, first_operand_weak)
 
 
-_NUMBERS = (np.integer, np.floating, np.complexfloating)
+_NUMBERS = (np.number,)
+_LOGICAL = (np.bool_, np.integer)
 
 reduce_sum_p = _reducer(
     "reduce_sum", lambda x, *, axes, out_sharding=None: xp.asarray(
@@ -54,26 +62,35 @@ reduce_min_p = _reducer(
         xp.min(x, axis=axes, initial=_identity_of_min(x.dtype))), ANY)
 reduce_and_p = _reducer("reduce_and", lambda x, *, axes: xp.asarray(
     xp.bitwise_and.reduce(x, axis=axes) if x.size else xp.full(
-        _reduced_shape(x, axes=axes), True if x.dtype == np.bool_ else -1, x.dtype)),
-    (np.bool_, np.integer))
+        _reduced_shape(x, axes=axes), True if x.dtype == np.bool_ else -1).astype(x.dtype)),
+    _LOGICAL)
 reduce_or_p = _reducer("reduce_or", lambda x, *, axes: xp.asarray(
     xp.bitwise_or.reduce(x, axis=axes) if x.size else xp.zeros(
-        _reduced_shape(x, axes=axes), x.dtype)), (np.bool_, np.integer))
+        _reduced_shape(x, axes=axes), x.dtype)), _LOGICAL)
 reduce_xor_p = _reducer("reduce_xor", lambda x, *, axes: xp.asarray(
     xp.bitwise_xor.reduce(x, axis=axes) if x.size else xp.zeros(
-        _reduced_shape(x, axes=axes), x.dtype)), (np.bool_, np.integer))
+        _reduced_shape(x, axes=axes), x.dtype)), _LOGICAL)
 
 
 def _arg_extremum(name, np_fn):
   def shape_rule(x, *, axes, index_dtype):
     if len(axes) != 1:
       raise ValueError(f"{name} requires exactly one axis, got axes={axes}")
+    if not 0 <= axes[0] < x.ndim:
+      raise ValueError(f"Invalid axis {axes[0]} for operand shape {x.shape}")
     if x.shape[axes[0]] == 0:
-      raise ValueError(f"{name} on an axis of size 0 is undefined (operand shape {x.shape}).")
+      raise ValueError(f"argmin and argmax require non-empty reduced dimension. "
+                       f"operand.shape={x.shape} axis={axes[0]}")
     return _reduced_shape(x, axes=axes)
 
   def dtype_rule(x, *, axes, index_dtype):
-    check_dtype(name, index_dtype, (np.integer,))
+    if not dtypes.issubdtype(index_dtype, np.integer):
+      raise TypeError(f"index_dtype must be an integer type, but got {np.dtype(index_dtype).name}")
+    if dtypes.issubdtype(x.dtype, np.complexfloating):
+      # JAX's argmax compares with `gt` (argmin with `lt`), which rejects complex numbers.
+      comparison = "gt" if name == "argmax" else "lt"
+      raise TypeError(f"{comparison} does not accept dtype {x.dtype.name} at position 0. "
+                      "Accepted dtypes at position 0 are subtypes of integer, floating, bool.")
     return np.dtype(index_dtype)
 
   def impl(x, *, axes, index_dtype):
@@ -84,6 +101,11 @@ def _arg_extremum(name, np_fn):
 
 argmax_p = _arg_extremum("argmax", xp.argmax)
 argmin_p = _arg_extremum("argmin", xp.argmin)
+
+# --- batching: every reduction above renumbers its `axes` around the batch dimension.
+for _p in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or_p,
+           reduce_xor_p, argmax_p, argmin_p):
+  batching.defreducer(_p)
 
 pp_param_rules[reduce_sum_p] = lambda p: {"axes": p["axes"],
                                           "out_sharding": p.get("out_sharding")}

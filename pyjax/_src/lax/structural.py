@@ -5,8 +5,9 @@ import numpy as np
 
 from pyjax._src import dtypes
 from pyjax._src.backend import xp
-from pyjax._src.core import Array, Tracer, canonicalize_value, get_aval
-from pyjax._src.interpreters import ad
+from pyjax._src.avals import ShapedArray
+from pyjax._src.core import Array, Primitive, Tracer, canonicalize_value, get_aval
+from pyjax._src.interpreters import ad, batching
 from pyjax._src.interpreters.staging import const_fold_rules
 from pyjax._src.lax import elementwise
 from pyjax._src.lax import reductions as _red
@@ -29,11 +30,13 @@ def _convert(x, *, new_dtype, weak_type=False, sharding=None):
     return x != 0
   if dtypes.issubdtype(new_dtype, np.integer) and dtypes.issubdtype(x.dtype, np.inexact):
     # XLA's float -> int conversion truncates, saturates at the type's range and maps NaN to 0.
+    # The limits are applied in the integer type: float(max) of a 64-bit type rounds up.
     info = np.iinfo(new_dtype)
     wide = x.astype(np.float64)
-    out = xp.where(wide >= float(info.max), info.max,
-                   xp.where(wide <= float(info.min), info.min, xp.nan_to_num(xp.trunc(wide))))
-    return xp.where(xp.isnan(wide), 0, out).astype(new_dtype)
+    too_big, too_small = wide >= float(info.max), wide <= float(info.min)
+    in_range = xp.where(too_big | too_small | xp.isnan(wide), 0, xp.trunc(wide)).astype(new_dtype)
+    return xp.where(too_big, np.array(info.max, new_dtype),
+                    xp.where(too_small, np.array(info.min, new_dtype), in_range))
   return x.astype(new_dtype)
 
 
@@ -56,6 +59,7 @@ def _fold_convert(args, params):
 
 
 const_fold_rules[convert_element_type_p] = _fold_convert
+batching.defvectorized(convert_element_type_p)  # --- batching
 
 
 def convert_element_type(operand, new_dtype, weak_type: bool = False, sharding=None):
@@ -68,32 +72,45 @@ def convert_element_type(operand, new_dtype, weak_type: bool = False, sharding=N
 
 
 def _bitcast_shape(x, *, new_dtype):
-  old_size, new_size = x.dtype.itemsize, np.dtype(new_dtype).itemsize
+  new_dtype = np.dtype(new_dtype)
+  if x.dtype != new_dtype and any(d == np.bool_ or dtypes.issubdtype(d, np.complexfloating)
+                                  for d in (x.dtype, new_dtype)):
+    raise TypeError("lax.bitcast_convert_type does not support bool or complex values unless the "
+                    f"operand and destination types match. Got operand dtype={x.dtype.name}, "
+                    f"new_dtype={new_dtype!r}. Consider using the arr.view() method instead.")
+  old_size, new_size = x.dtype.itemsize, new_dtype.itemsize
   if old_size == new_size:
     return x.shape
   if old_size > new_size:
     return (*x.shape, old_size // new_size)
-  if not x.shape or x.shape[-1] != new_size // old_size:
-    raise TypeError(f"Attempting to convert array of shape {x.shape} from {x.dtype.name} to "
-                    f"{np.dtype(new_dtype).name}: the last dimension must be "
-                    f"{new_size // old_size}.")
+  last = x.shape[-1] if x.shape else 1
+  if last * old_size != new_size:
+    raise ValueError(f"Attempting to convert array of shape {x.shape} from {x.dtype.name} of size "
+                     f"{old_size * 8} bits to {new_dtype.name} of size {new_size * 8}, bits but "
+                     f"{last} * {old_size * 8} != {new_size * 8}")
   return x.shape[:-1]
 
 
 def _bitcast(x, *, new_dtype):
-  x = xp.ascontiguousarray(x)
-  out = x.view(new_dtype)
-  old_size, new_size = x.dtype.itemsize, np.dtype(new_dtype).itemsize
-  if old_size > new_size:
-    return out.reshape(*x.shape, old_size // new_size)
-  if old_size < new_size:
-    return out.reshape(x.shape[:-1])
-  return out
+  # View a contiguous 1-d copy (NumPy cannot change the item size of a 0-d array's view).
+  flat = xp.ascontiguousarray(x).reshape(-1)
+  return flat.view(new_dtype).reshape(_bitcast_shape(x, new_dtype=new_dtype))
 
 
 bitcast_convert_type_p = standard_primitive(
     "bitcast_convert_type", _bitcast_shape, lambda x, *, new_dtype: np.dtype(new_dtype), _bitcast,
     never_weak)
+
+
+# --- batching: a change of width adds or removes a trailing axis, so the batch axis goes first.
+def _bitcast_batcher(axis_data, vals, dims, *, new_dtype):
+  (x,), (d,) = vals, dims
+  if get_aval(x).dtype.itemsize != np.dtype(new_dtype).itemsize:
+    x, d = batching.moveaxis(x, d, 0), 0
+  return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), d
+
+
+batching.primitive_batchers[bitcast_convert_type_p] = _bitcast_batcher
 
 # ------------------------------------------------------------------------------------------------
 # Shape changes
@@ -110,16 +127,20 @@ def _broadcast_in_dim_shape(x, *, shape, broadcast_dimensions, sharding=None):
                       "their corresponding dimensions in the target broadcast shape; got operand "
                       f"of shape {x.shape}, target broadcast shape {shape}, broadcast_dimensions "
                       f"{broadcast_dimensions} ")
-  if list(broadcast_dimensions) != sorted(broadcast_dimensions):
-    raise TypeError("broadcast_in_dim broadcast_dimensions must be strictly increasing; got "
+  if len(set(broadcast_dimensions)) != len(broadcast_dimensions):
+    raise TypeError("broadcast_in_dim broadcast_dimensions must not repeat a dimension; got "
                     f"broadcast_dimensions {broadcast_dimensions}")
   return shape
 
 
 def _broadcast_in_dim(x, *, shape, broadcast_dimensions, sharding=None):
+  # Operand dimensions may map to the result out of order (JAX allows it): sort them first.
+  order = sorted(range(x.ndim), key=lambda i: broadcast_dimensions[i])
+  if order != list(range(x.ndim)):
+    x = xp.transpose(x, order)
   expanded = [1] * len(shape)
-  for i, d in enumerate(broadcast_dimensions):
-    expanded[d] = x.shape[i]
+  for i in order:
+    expanded[broadcast_dimensions[i]] = x.shape[order.index(i)]
   return xp.broadcast_to(xp.reshape(x, expanded), shape)
 
 
@@ -128,6 +149,19 @@ broadcast_in_dim_p = standard_primitive(
     first_operand_weak)
 pp_param_rules[broadcast_in_dim_p] = lambda p: (
     {"broadcast_dimensions": p["broadcast_dimensions"]} if p["broadcast_dimensions"] else {})
+
+
+# --- batching: the batch axis goes first in the result and maps to itself.
+def _broadcast_in_dim_batcher(axis_data, vals, dims, *, shape, broadcast_dimensions,
+                              sharding=None):
+  (x,), (d,) = vals, dims
+  x = batching.moveaxis(x, d, 0)
+  return broadcast_in_dim_p.bind(
+      x, shape=(axis_data.size, *shape), sharding=sharding,
+      broadcast_dimensions=(0, *(b + 1 for b in broadcast_dimensions))), 0
+
+
+batching.primitive_batchers[broadcast_in_dim_p] = _broadcast_in_dim_batcher
 
 
 def _reshape_shape(x, *, new_sizes, dimensions, sharding=None):
@@ -148,6 +182,19 @@ reshape_p = standard_primitive("reshape", _reshape_shape, lambda x, **p: x.dtype
                                first_operand_weak)
 
 
+# --- batching
+def _reshape_batcher(axis_data, vals, dims, *, new_sizes, dimensions, sharding=None):
+  (x,), (d,) = vals, dims
+  x = batching.moveaxis(x, d, 0)
+  if dimensions is not None:
+    dimensions = (0, *(i + 1 for i in dimensions))
+  return reshape_p.bind(x, new_sizes=(axis_data.size, *new_sizes), dimensions=dimensions,
+                        sharding=sharding), 0
+
+
+batching.primitive_batchers[reshape_p] = _reshape_batcher
+
+
 def _transpose_shape(x, *, permutation):
   if sorted(permutation) != list(range(x.ndim)):
     raise TypeError("transpose permutation isn't a permutation of operand dimensions, got "
@@ -158,6 +205,17 @@ def _transpose_shape(x, *, permutation):
 transpose_p = standard_primitive("transpose", _transpose_shape, lambda x, **p: x.dtype,
                                  lambda x, *, permutation: xp.transpose(x, permutation),
                                  first_operand_weak)
+
+
+# --- batching: the batch axis goes first, the element axes are permuted behind it.
+def _transpose_batcher(axis_data, vals, dims, *, permutation):
+  (x,), (d,) = vals, dims
+  perm = (d, *(batching.physical_axis(p, d) for p in permutation))
+  return transpose_p.bind(x, permutation=perm), 0
+
+
+batching.primitive_batchers[transpose_p] = _transpose_batcher
+batching.def_axis_primitives(transpose=transpose_p, broadcast_in_dim=broadcast_in_dim_p)
 
 
 def _squeeze_shape(x, *, dimensions):
@@ -174,8 +232,23 @@ squeeze_p = standard_primitive("squeeze", _squeeze_shape, lambda x, **p: x.dtype
                                first_operand_weak)
 
 
+# --- batching
+def _squeeze_batcher(axis_data, vals, dims, *, dimensions):
+  (x,), (d,) = vals, dims
+  physical = tuple(batching.physical_axis(a, d) for a in dimensions)
+  return squeeze_p.bind(x, dimensions=physical), d - sum(a < d for a in physical)
+
+
+batching.primitive_batchers[squeeze_p] = _squeeze_batcher
+
+
 def _concatenate_shape(*xs, dimension):
+  if not xs:
+    raise ValueError("concatenate requires a non-empty sequences of arrays")
   first = xs[0]
+  if not 0 <= dimension < first.ndim:
+    raise TypeError(f"concatenate dimension out of bounds: dimension {dimension} for shapes "
+                    f"{', '.join(str(x.shape) for x in xs)}.")
   for x in xs[1:]:
     if x.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, first.shape))
                                    if i != dimension):
@@ -196,6 +269,70 @@ def _concatenate_dtype(*xs, dimension):
 concatenate_p = standard_primitive(
     "concatenate", _concatenate_shape, _concatenate_dtype,
     lambda *xs, dimension: xp.concatenate(xs, axis=dimension))
+
+
+def _stack_shape(*xs, axis):
+  if any(x.ndim != xs[0].ndim for x in xs):
+    raise ValueError("Cannot stack arrays with different numbers of dimensions: got "
+                     f"{', '.join(str(x.shape) for x in xs)}.")
+  if any(x.shape != xs[0].shape for x in xs):
+    raise ValueError("All input arrays must have the same shape. Got "
+                     f"{', '.join(str(x.shape) for x in xs)}.")
+  if not 0 <= axis <= xs[0].ndim:
+    raise ValueError(f"axis {axis} is out of bounds for array of dimension {xs[0].ndim + 1}")
+  return (*xs[0].shape[:axis], len(xs), *xs[0].shape[axis:])
+
+
+def _stack_dtype(*xs, axis):
+  if len({x.dtype for x in xs}) > 1:
+    raise TypeError("lax.stack requires arguments to have the same dtypes, got "
+                    f"{', '.join(x.dtype.name for x in xs)}.")
+  return xs[0].dtype
+
+
+# stack: arrays of one shape joined along a new axis (JAX 0.10 has it as a primitive).
+stack_p = standard_primitive("stack", _stack_shape, _stack_dtype,
+                             lambda *xs, axis: xp.stack(xs, axis=axis))
+
+
+def _unstack_abstract_eval(x, *, axis):
+  if not 0 <= axis < x.ndim:
+    raise ValueError(f"axis {axis} is out of bounds for array of dimension {x.ndim}")
+  part = ShapedArray(x.shape[:axis] + x.shape[axis + 1:], x.dtype, x.weak_type)
+  return [part] * x.shape[axis]
+
+
+# unstack: the slices of an array along an axis, one result each.
+unstack_p = Primitive("unstack", multiple_results=True)
+unstack_p.def_abstract_eval(_unstack_abstract_eval)
+unstack_p.def_impl(lambda x, *, axis: [xp.take(x, i, axis=axis) for i in range(x.shape[axis])])
+unstack_p.weak_type_rule = lambda weak, *, axis: weak
+
+
+# --- batching
+def _stack_batcher(axis_data, vals, dims, *, axis):
+  xs = [batching.bdim_at_front(x, d, axis_data.size) for x, d in zip(vals, dims)]
+  return stack_p.bind(*xs, axis=axis + 1), 0
+
+
+def _unstack_batcher(axis_data, vals, dims, *, axis):
+  (x,), (d,) = vals, dims
+  physical = batching.physical_axis(axis, d)
+  outs = unstack_p.bind(x, axis=physical)
+  return outs, [d - (physical < d)] * len(outs)
+
+
+batching.primitive_batchers[stack_p] = _stack_batcher
+batching.primitive_batchers[unstack_p] = _unstack_batcher
+
+
+# --- batching: every operand batched along the front (unbatched ones broadcast).
+def _concatenate_batcher(axis_data, vals, dims, *, dimension):
+  xs = [batching.bdim_at_front(x, d, axis_data.size) for x, d in zip(vals, dims)]
+  return concatenate_p.bind(*xs, dimension=dimension + 1), 0
+
+
+batching.primitive_batchers[concatenate_p] = _concatenate_batcher
 
 
 def _pad_shape(x, padding_value, *, padding_config):
@@ -239,6 +376,33 @@ def _pad(x, padding_value, *, padding_config):
 pad_p = standard_primitive("pad", _pad_shape, _pad_dtype, _pad)
 
 
+# --- batching: a batched padding value is placed by a mask of where the operand lands.
+def _pad_batcher(axis_data, vals, dims, *, padding_config):
+  (x, padding_value), (d, d_value) = vals, dims
+  if d_value is None:
+    config = list(padding_config)
+    config.insert(d, (0, 0, 0))
+    return pad_p.bind(x, padding_value, padding_config=tuple(config)), d
+  size = axis_data.size
+  x = batching.bdim_at_front(x, d, size)
+  x_aval = get_aval(x)
+  zero = Array(np.zeros((), x_aval.dtype), x_aval.weak_type)
+  padded = pad_p.bind(x, zero, padding_config=((0, 0, 0), *padding_config))
+  element_shape = x_aval.shape[1:]
+  inside = broadcast_in_dim_p.bind(np.True_, shape=element_shape, broadcast_dimensions=(),
+                                   sharding=None)
+  mask = pad_p.bind(inside, np.False_, padding_config=tuple(padding_config))
+  out_shape = get_aval(padded).shape
+  mask = broadcast_in_dim_p.bind(mask, shape=out_shape, sharding=None,
+                                 broadcast_dimensions=tuple(range(1, len(out_shape))))
+  values = broadcast_in_dim_p.bind(batching.moveaxis(padding_value, d_value, 0), shape=out_shape,
+                                   broadcast_dimensions=(0,), sharding=None)
+  return select_n_p.bind(mask, values, padded), 0
+
+
+batching.primitive_batchers[pad_p] = _pad_batcher
+
+
 def _slice_shape(x, *, start_indices, limit_indices, strides):
   if len(start_indices) != x.ndim or len(limit_indices) != x.ndim:
     raise TypeError(f"slice start_indices and limit_indices must have length equal to the "
@@ -262,9 +426,30 @@ def _slice(x, *, start_indices, limit_indices, strides):
 slice_p = standard_primitive("slice", _slice_shape, lambda x, **p: x.dtype, _slice,
                              first_operand_weak)
 
+
+# --- batching
+def _slice_batcher(axis_data, vals, dims, *, start_indices, limit_indices, strides):
+  (x,), (d,) = vals, dims
+  starts, limits = list(start_indices), list(limit_indices)
+  starts.insert(d, 0)
+  limits.insert(d, axis_data.size)
+  if strides is not None:
+    strides = list(strides)
+    strides.insert(d, 1)
+    strides = tuple(strides)
+  return slice_p.bind(x, start_indices=tuple(starts), limit_indices=tuple(limits),
+                      strides=strides), d
+
+
+batching.primitive_batchers[slice_p] = _slice_batcher
+
 rev_p = standard_primitive("rev", lambda x, *, dimensions: x.shape, lambda x, **p: x.dtype,
                            lambda x, *, dimensions: xp.flip(x, dimensions) if dimensions else x,
                            first_operand_weak)
+
+batching.primitive_batchers[rev_p] = lambda axis_data, vals, dims, *, dimensions: (  # batching
+    rev_p.bind(vals[0], dimensions=tuple(batching.physical_axis(a, dims[0])
+                                         for a in dimensions)), dims[0])
 
 
 def _iota(*, dtype, shape, dimension, sharding=None):
@@ -273,8 +458,18 @@ def _iota(*, dtype, shape, dimension, sharding=None):
   return xp.broadcast_to(xp.arange(shape[dimension], dtype=dtype).reshape(index_shape), shape)
 
 
-iota_p = standard_primitive("iota", lambda *, dtype, shape, dimension, sharding=None: shape,
-                            lambda *, dtype, **p: dtype, _iota, never_weak)
+def _iota_dtype(*, dtype, shape, dimension, sharding=None):
+  check_dtype("iota", dtype, (np.integer, np.floating, np.complexfloating))
+  return dtype
+
+
+def _iota_shape(*, dtype, shape, dimension, sharding=None):
+  if any(d < 0 for d in shape):
+    raise TypeError(f"iota shape must have every element be nonnegative, got {shape}.")
+  return shape
+
+
+iota_p = standard_primitive("iota", _iota_shape, _iota_dtype, _iota, never_weak)
 
 
 def _dynamic_slice_shape(x, *starts, slice_sizes):
@@ -292,6 +487,8 @@ def _dynamic_slice_shape(x, *starts, slice_sizes):
 
 
 def _clamped_starts(shape, sizes, starts):
+  """Start indices as XLA applies them: clamped so the slice fits (the `lax` functions have
+  already made negative indices count from the end)."""
   return [int(min(max(int(s), 0), n - k)) for s, n, k in zip(starts, shape, sizes)]
 
 
@@ -303,6 +500,77 @@ def _dynamic_slice(x, *starts, slice_sizes):
 dynamic_slice_p = standard_primitive(
     "dynamic_slice", _dynamic_slice_shape, lambda x, *s, **p: x.dtype, _dynamic_slice,
     lambda weak, *rest, **p: weak)
+
+
+# --- batching. Unbatched start indices slice the batch whole; a batched start index (one per
+# element) is applied by a barrel shifter: the clamped start, bit by bit, selects between the
+# array and the array shifted by that power of two (log2(n) selects, exact for every value).
+def _index_const(index, value):
+  dtype = get_aval(index).dtype
+  return Array(np.array(min(value, np.iinfo(dtype).max), dtype), False)
+
+
+def _clamped_start(start, size: int, window: int):
+  """The start index as the primitive applies it: clamped so the window fits (traced
+  arithmetic, so it works for batched indices)."""
+  return clamp_p.bind(_index_const(start, 0), start, _index_const(start, size - window))
+
+
+def _start_bit(start, bit: int, shape):
+  """Whether bit `bit` of each (batched, along axis 0) or the one (unbatched) start is set, as a
+  `which` operand for select_n over arrays of `shape`."""
+  which = elementwise.ne_p.bind(elementwise.and_p.bind(start, _index_const(start, 1 << bit)),
+                                _index_const(start, 0))
+  if not get_aval(which).shape:
+    return which
+  return broadcast_in_dim_p.bind(which, shape=shape, broadcast_dimensions=(0,), sharding=None)
+
+
+def _rotate(x, axis: int, amount: int):
+  """`x` rotated along `axis` by `amount` positions (towards higher indices if positive): slices
+  and a concatenation, so it works for every dtype (PRNG keys too)."""
+  shape = get_aval(x).shape
+  cut = -amount % shape[axis]
+
+  def part(start, limit):
+    starts, limits = [0] * len(shape), list(shape)
+    starts[axis], limits[axis] = start, limit
+    return slice_p.bind(x, start_indices=tuple(starts), limit_indices=tuple(limits), strides=None)
+  return concatenate_p.bind(part(cut, shape[axis]), part(0, cut), dimension=axis)
+
+
+def _dynamic_slice_batcher(axis_data, vals, dims, *, slice_sizes):
+  (x, *starts), (dx, *d_starts) = vals, dims
+  size = axis_data.size
+  if all(d is None for d in d_starts):
+    zero = _index_const(starts[0], 0) if starts else np.int32(0)
+    starts.insert(dx, zero)
+    sizes = list(slice_sizes)
+    sizes.insert(dx, size)
+    return dynamic_slice_p.bind(x, *starts, slice_sizes=tuple(sizes)), dx
+  x = batching.bdim_at_front(x, dx, size)
+  shape = get_aval(x).shape[1:]
+  # Unbatched starts first, as one slice that keeps the batched-start axes whole.
+  batched = [d is not None for d in d_starts]
+  first = [_index_const(s, 0) if b else s for s, b in zip(starts, batched)]
+  sizes = tuple(n if b else k for n, k, b in zip(shape, slice_sizes, batched))
+  y = dynamic_slice_p.bind(x, _index_const(starts[0], 0), *first, slice_sizes=(size, *sizes))
+  for axis, (start, d, n, k) in enumerate(zip(starts, d_starts, shape, slice_sizes)):
+    if d is None:
+      continue
+    start = _clamped_start(batching.moveaxis(start, d, 0), n, k)
+    y_shape = get_aval(y).shape
+    for bit in range((n - k).bit_length()):
+      y = select_n_p.bind(_start_bit(start, bit, y_shape), y, _rotate(y, axis + 1, -(1 << bit)))
+    if k != n:
+      limits = list(y_shape)
+      limits[axis + 1] = k
+      y = slice_p.bind(y, start_indices=(0,) * len(y_shape), limit_indices=tuple(limits),
+                       strides=None)
+  return y, 0
+
+
+batching.primitive_batchers[dynamic_slice_p] = _dynamic_slice_batcher
 
 
 def _dynamic_update_slice_shape(x, update, *starts):
@@ -332,13 +600,56 @@ dynamic_update_slice_p = standard_primitive(
     "dynamic_update_slice", _dynamic_update_slice_shape, _dynamic_update_slice_dtype,
     _dynamic_update_slice, lambda weak_x, weak_u, *rest: weak_x and weak_u)
 
+
+# --- batching. With a batched start index, the update (and a mask of where it lands) is grown
+# to the operand's shape and moved into place by a barrel shifter; a select writes it.
+def _dynamic_update_slice_batcher(axis_data, vals, dims):
+  (x, update, *starts), (dx, du, *d_starts) = vals, dims
+  size = axis_data.size
+  x = batching.bdim_at_front(x, dx, size)
+  update = batching.bdim_at_front(update, du, size)
+  if all(d is None for d in d_starts):
+    zero = _index_const(starts[0], 0) if starts else np.int32(0)
+    return dynamic_update_slice_p.bind(x, update, zero, *starts), 0
+  shape = get_aval(x).shape
+  mask = broadcast_in_dim_p.bind(np.True_, shape=get_aval(update).shape, broadcast_dimensions=(),
+                                 sharding=None)
+  for axis, (start, d, n) in enumerate(zip(starts, d_starts, shape[1:])):
+    k = get_aval(update).shape[axis + 1]
+    start = _clamped_start(start if d is None else batching.moveaxis(start, d, 0), n, k)
+    if k == 0:
+      return x, 0
+    if k != n:
+      # Grow the update to the operand's length with copies of its first slice (masked out).
+      u_shape = get_aval(update).shape
+      limits = list(u_shape)
+      limits[axis + 1] = 1
+      first = slice_p.bind(update, start_indices=(0,) * len(u_shape), limit_indices=tuple(limits),
+                           strides=None)
+      filler_shape = list(u_shape)
+      filler_shape[axis + 1] = n - k
+      filler = broadcast_in_dim_p.bind(first, shape=tuple(filler_shape), sharding=None,
+                                       broadcast_dimensions=tuple(range(len(u_shape))))
+      update = concatenate_p.bind(update, filler, dimension=axis + 1)
+      config = [(0, 0, 0)] * len(shape)
+      config[axis + 1] = (0, n - k, 0)
+      mask = pad_p.bind(mask, np.False_, padding_config=tuple(config))
+    for bit in range((n - k).bit_length()):
+      which = _start_bit(start, bit, get_aval(update).shape)
+      update = select_n_p.bind(which, update, _rotate(update, axis + 1, 1 << bit))
+      mask = select_n_p.bind(which, mask, _rotate(mask, axis + 1, 1 << bit))
+  return select_n_p.bind(mask, x, update), 0
+
+
+batching.primitive_batchers[dynamic_update_slice_p] = _dynamic_update_slice_batcher
+
 # ------------------------------------------------------------------------------------------------
 # Selection
 
 
 def _select_n_shape(which, *cases):
   if not cases:
-    raise TypeError("select_n must have at least one case")
+    raise ValueError("select_n() must have at least one case")
   if any(c.shape != cases[0].shape for c in cases):
     raise TypeError("select cases must have the same shapes, got "
                     f"[{', '.join(str(c.shape) for c in cases)}].")
@@ -349,9 +660,10 @@ def _select_n_shape(which, *cases):
 
 
 def _select_n_dtype(which, *cases):
-  check_dtype("select_n", which.dtype, (np.bool_, np.int32))
+  if not (which.dtype == np.bool_ or dtypes.issubdtype(which.dtype, np.integer)):
+    raise TypeError(f"select `which` must be boolean or integer type, got {which.dtype.name}.")
   if which.dtype == np.bool_ and len(cases) > 2:
-    raise TypeError("select_n with boolean which accepts at most two cases")
+    raise TypeError("select with boolean `which` cannot have > 2 cases.")
   if any(c.dtype != cases[0].dtype for c in cases):
     raise TypeError("select cases must have the same dtypes, got "
                     f"[{', '.join(c.dtype.name for c in cases)}].")
@@ -370,6 +682,31 @@ select_n_p = standard_primitive("select_n", _select_n_shape, _select_n_dtype, _s
                                 lambda which, *cases: all(cases))
 
 
+# --- batching. `which` may be a scalar for every element; a batched scalar `which` is broadcast
+# to the cases' shape.
+def _select_n_batcher(axis_data, vals, dims):
+  (which, *cases), (dw, *d_cases) = vals, dims
+  shapes = {get_aval(v).shape for v in vals}
+  if len(set(dims)) == 1 and len(shapes) == 1:
+    return select_n_p.bind(which, *cases), dw
+  case_dim = next((d for d in d_cases if d is not None), None)
+  if dw is None and not get_aval(which).shape and all(d == case_dim for d in d_cases):
+    return select_n_p.bind(which, *cases), case_dim
+  size = axis_data.size
+  cases = [batching.bdim_at_front(c, d, size) for c, d in zip(cases, d_cases)]
+  case_shape = get_aval(cases[0]).shape
+  if dw is None and not get_aval(which).shape:
+    return select_n_p.bind(which, *cases), 0
+  which = batching.bdim_at_front(which, dw, size)
+  if get_aval(which).shape != case_shape:
+    which = broadcast_in_dim_p.bind(which, shape=case_shape, broadcast_dimensions=(0,),
+                                    sharding=None)
+  return select_n_p.bind(which, *cases), 0
+
+
+batching.primitive_batchers[select_n_p] = _select_n_batcher
+
+
 def _clamp_shape(lo, x, hi):
   for bound, name in ((lo, "min"), (hi, "max")):
     if bound.shape and bound.shape != x.shape:
@@ -386,7 +723,29 @@ def _clamp_dtype(lo, x, hi):
 
 
 clamp_p = standard_primitive("clamp", _clamp_shape, _clamp_dtype,
-                             lambda lo, x, hi: xp.minimum(xp.maximum(x, lo), hi))
+                             lambda lo, x, hi: elementwise._min(elementwise._max(x, lo), hi))
+
+
+# --- batching: bounds may be scalars for every element.
+def _clamp_batcher(axis_data, vals, dims):
+  (lo, x, hi), (d_lo, dx, d_hi) = vals, dims
+  if (d_lo is None and d_hi is None and not get_aval(lo).shape and not get_aval(hi).shape):
+    return clamp_p.bind(lo, x, hi), dx
+  size = axis_data.size
+  x = batching.bdim_at_front(x, dx, size)
+  shape = get_aval(x).shape
+
+  def bound(b, d):
+    if d is None and not get_aval(b).shape:
+      return b
+    b = batching.bdim_at_front(b, d, size)
+    if get_aval(b).shape != shape:
+      b = broadcast_in_dim_p.bind(b, shape=shape, broadcast_dimensions=(0,), sharding=None)
+    return b
+  return clamp_p.bind(bound(lo, d_lo), x, bound(hi, d_hi)), 0
+
+
+batching.primitive_batchers[clamp_p] = _clamp_batcher
 
 
 # ------------------------------------------------------------------------------------------------
@@ -395,6 +754,7 @@ clamp_p = standard_primitive("clamp", _clamp_shape, _clamp_dtype,
 
 stop_gradient_p = standard_primitive("stop_gradient", lambda x: x.shape, lambda x: x.dtype,
                                      lambda x: x, first_operand_weak)
+batching.defvectorized(stop_gradient_p)  # --- batching
 
 
 def _stop_gradient_jvp(primals, tangents):
@@ -522,6 +882,29 @@ ad.deflinear(squeeze_p, lambda ct, x, *, dimensions: [_reshape_to(ct, x.aval.sha
 ad.deflinear(concatenate_p, _concatenate_transpose)
 
 
+def _stack_transpose(ct, *operands, axis):
+  parts = unstack_p.bind(ct, axis=axis)
+  return [part if ad.is_undefined_primal(x) else None for x, part in zip(operands, parts)]
+
+
+ad.deflinear(stack_p, _stack_transpose)
+
+
+def _unstack_jvp(primals, tangents, *, axis):
+  x, = primals
+  t, = tangents
+  outs = unstack_p.bind(x, axis=axis)
+  if type(t) is ad.Zero:
+    return outs, [ad.Zero.from_primal(o) for o in outs]
+  return outs, unstack_p.bind(t, axis=axis)
+
+
+def _unstack_transpose(cts, x, *, axis):
+  return [stack_p.bind(*map(ad.instantiate_zeros, cts), axis=axis)]
+
+
+ad.primitive_jvps[unstack_p] = _unstack_jvp
+ad.primitive_transposes[unstack_p] = _unstack_transpose
 ad.deflinear(pad_p, _pad_transpose)
 ad.deflinear(slice_p, _slice_transpose)
 ad.deflinear(rev_p, lambda ct, x, *, dimensions: [rev_p.bind(ct, dimensions=dimensions)])

@@ -46,13 +46,13 @@ ANY = None
 
 _CATEGORY_NAMES = {np.floating: "floating", np.complexfloating: "complexfloating",
                    np.integer: "integer", np.bool_: "bool", np.signedinteger: "signedinteger",
-                   np.unsignedinteger: "unsignedinteger"}
+                   np.unsignedinteger: "unsignedinteger", np.number: "number"}
 
 
 def check_dtype(name: str, dtype, accepted, position: int | None = None) -> None:
   if accepted is None or any(dtypes.issubdtype(dtype, c) for c in accepted):
     return
-  names = ", ".join(_CATEGORY_NAMES[c] for c in accepted)
+  names = ", ".join(_CATEGORY_NAMES.get(c) or np.dtype(c).name for c in accepted)
   if position is None:
     raise TypeError(f"{name} does not accept dtype {np.dtype(dtype).name}. Accepted dtypes are "
                     f"subtypes of {names}.")
@@ -65,7 +65,7 @@ def check_same_dtypes(name: str, avals: Sequence[ShapedArray], numpy_name: str |
   if any(a.dtype != first for a in avals[1:]):
     got = ", ".join(a.dtype.name for a in avals)
     tip = (f" (Tip: jnp.{numpy_name} is a similar function that does automatic type promotion "
-           f"on inputs)") if numpy_name else ""
+           f"on inputs).") if numpy_name else ""
     raise TypeError(f"lax.{name} requires arguments to have the same dtypes, got {got}.{tip}")
 
 

@@ -69,9 +69,9 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0, *, device=None):
         value = np.array(object, dtype=requested or inferred)
       else:
         value = np.array(object, copy=True)
-        if value.dtype == np.object_:
-          raise TypeError(f"JAX only supports number and bool dtypes, got object array "
-                          f"{object!r}.")
+        if value.dtype == np.object_ or value.dtype.kind in "SUMm":
+          raise TypeError(f"Value {object!r} with dtype {value.dtype} is not a valid JAX array "
+                          "type. Only arrays of numeric types are supported by JAX.")
         value = value.astype(requested or dtypes.canonicalize_dtype(value.dtype), copy=False)
     out = Array(np.asarray(value), weak)
   if ndmin > out.ndim:
@@ -163,6 +163,8 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None):
       return lax.iota(dtype, max(int(np.asarray(start_value)), 0))
     values = np.arange(np.asarray(start_value), dtype=dtype)
   else:
+    if step is not None and np.all(np.asarray(core.concrete_or_error(None, step)) == 0):
+      raise ZeroDivisionError("division by zero")
     bounds = [np.asarray(core.concrete_or_error(None, v)) if isinstance(v, (Array, Tracer))
               else v for v in (start, stop, step) if v is not None]
     dtype = dtype or dtypes.canonicalize_dtype(dtypes.result_type(*bounds))

@@ -52,7 +52,8 @@ def _reduction(name, a, axis, dtype, keepdims, initial, where, *, lax_reduce, co
   else:
     result_dtype = a.dtype
   compute_dtype = result_dtype
-  if upcast_16bit and dtypes.issubdtype(compute_dtype, np.floating) and \
+  # 16-bit floats accumulate in float32 unless a dtype was asked for explicitly.
+  if upcast_16bit and dtype is None and dtypes.issubdtype(compute_dtype, np.floating) and \
       compute_dtype.itemsize < 4:
     compute_dtype = np.dtype(np.float32)
   if bool_reduce is not None and compute_dtype == np.bool_:
@@ -66,7 +67,7 @@ def _reduction(name, a, axis, dtype, keepdims, initial, where, *, lax_reduce, co
     if identity is None and initial is None:
       raise ValueError(f"reduction operation {name} does not have an identity, so to use a "
                        f"where mask one has to specify 'initial'")
-    fill = identity if initial is None else initial
+    fill = initial if identity is None else identity
     x = _where(broadcast_to(where, x.shape) if np.shape(where) != x.shape else where, x,
                lax.full_like(x, fill))
   result = reduce(x, axes)
@@ -147,14 +148,20 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     result_dtype = to_inexact_dtype(dtypes.canonicalize_dtype(a.dtype))
   else:
     result_dtype = dtypes.check_user_dtype_supported(dtype, "mean")
-  total = sum(a, axes, result_dtype, keepdims=keepdims, where=where)
+  # Without an explicit dtype, 16-bit floats are averaged in float32.
+  compute_dtype = result_dtype
+  if dtype is None and dtypes.issubdtype(result_dtype, np.floating) and result_dtype.itemsize < 4:
+    compute_dtype = np.dtype(np.float32)
+  total = sum(a, axes, compute_dtype, keepdims=keepdims, where=where)
   count = _count(a, axes, where)
   if isinstance(count, int):
-    return lax.div(total, _const(total, count))
-  count = convert_to(count, result_dtype, False)
-  if keepdims:
-    count = lax.expand_dims(count, axes)
-  return lax.div(total, count)
+    result = lax.div(total, _const(total, count))
+  else:
+    count = convert_to(count, compute_dtype, False)
+    if keepdims:
+      count = lax.expand_dims(count, axes)
+    result = lax.div(total, count)
+  return convert_to(result, result_dtype, False)
 
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
@@ -229,7 +236,7 @@ argmin = _arg_reduction("argmin", lax.argmin)
 
 def _no_out(out, name):
   if out is not None:
-    raise ValueError(f"The 'out' argument to jnp.{name} is not supported.")
+    raise NotImplementedError(f"The 'out' argument to jnp.{name} is not supported.")
 
 
 def count_nonzero(a, axis=None, keepdims=False):

@@ -9,7 +9,8 @@ from pyjax._src.core import Tracer
 from pyjax._src.lax import lax
 from pyjax._src.lax.lax import _const
 from pyjax._src.lax import elementwise as ew
-from pyjax._src.numpy.util import (check_arraylike, promote_args, promote_args_inexact,
+from pyjax._src.numpy.util import (asarray_or_scalar, check_arraylike, promote_args,
+                                   promote_args_inexact,
                                    promote_args_numeric, promote_dtypes_inexact, promote_shapes)
 
 
@@ -80,6 +81,27 @@ def _binary(name, lax_fn, *, inexact=False, numeric=False, fast=None, fast_kinds
   return fn
 
 
+def _weak_const(x, value, dtype=None):
+  """`value` as a weakly typed scalar of `x`'s dtype (or `dtype`): combined with `x` it keeps `x`'s
+  weak type, as JAX's constants in these functions do."""
+  return Array(np.array(value, dtype or x.dtype), True)
+
+
+def _broadcast_all(*args):
+  """Arrays (or scalars) broadcast to their common shape, for `select`, which broadcasts
+  nothing."""
+  shapes = [np.shape(a) if not isinstance(a, (Array, Tracer)) else a.shape for a in args]
+  target = np.broadcast_shapes(*shapes)
+  return [a if shape == target else lax.broadcast_in_dim(
+      a, target, tuple(range(len(target) - len(shape), len(target))))
+      for a, shape in zip(args, shapes)]
+
+
+def _where(condition, x, y):
+  """`x` where `condition` else `y`, broadcasting all three (jnp.where without promotion)."""
+  return lax.select(*_broadcast_all(condition, x, y))
+
+
 def _bool_or(lax_fn, bool_fn):
   """A binary lax function that uses `bool_fn` for booleans (NumPy's add on bools is `or`)."""
   def fn(x, y):
@@ -94,10 +116,25 @@ maximum = _binary("maximum", lax.max, fast=ew.max_p)
 minimum = _binary("minimum", lax.min, fast=ew.min_p)
 equal = _binary("equal", lax.eq, fast=ew.eq_p)
 not_equal = _binary("not_equal", lax.ne, fast=ew.ne_p)
-less = _binary("less", lax.lt, fast=ew.lt_p)
-less_equal = _binary("less_equal", lax.le, fast=ew.le_p)
-greater = _binary("greater", lax.gt, fast=ew.gt_p)
-greater_equal = _binary("greater_equal", lax.ge, fast=ew.ge_p)
+
+
+def _ordering(op, strict_op):
+  """An order comparison `op`; complex numbers compare lexicographically, as in JAX: by
+  `strict_op` on the real parts, and by `op` on the imaginary parts where the real parts are
+  equal."""
+  def fn(x, y):
+    if not dtypes.issubdtype(x.dtype, np.complexfloating):
+      return op(x, y)
+    return lax.select(lax.eq(lax.real(x), lax.real(y)), op(lax.imag(x), lax.imag(y)),
+                      strict_op(lax.real(x), lax.real(y)))
+  return fn
+
+
+less = _binary("less", _ordering(lax.lt, lax.lt), fast=ew.lt_p, fast_kinds="iuf")
+less_equal = _binary("less_equal", _ordering(lax.le, lax.lt), fast=ew.le_p, fast_kinds="iuf")
+greater = _binary("greater", _ordering(lax.gt, lax.gt), fast=ew.gt_p, fast_kinds="iuf")
+greater_equal = _binary("greater_equal", _ordering(lax.ge, lax.gt), fast=ew.ge_p,
+                        fast_kinds="iuf")
 bitwise_and = _binary("bitwise_and", lax.bitwise_and)
 bitwise_or = _binary("bitwise_or", lax.bitwise_or)
 bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor)
@@ -106,7 +143,7 @@ true_divide = _binary("true_divide", lax.div, inexact=True, fast=ew.div_p, fast_
 divide = true_divide
 arctan2 = _binary("arctan2", lax.atan2, inexact=True)
 nextafter = _binary("nextafter", lax.nextafter, inexact=True)
-left_shift = _binary("left_shift", lax.shift_left)
+left_shift = _binary("left_shift", lax.shift_left, numeric=True)
 
 
 def _right_shift(x, y):
@@ -115,22 +152,28 @@ def _right_shift(x, y):
   return lax.shift_right_arithmetic(x, y)
 
 
-right_shift = _binary("right_shift", _right_shift)
-
-
-def _logical(lax_fn):
-  def fn(x, y):
-    return lax_fn(_to_bool(x), _to_bool(y))
-  return fn
+right_shift = _binary("right_shift", _right_shift, numeric=True)
 
 
 def _to_bool(x):
-  return x if x.dtype == np.bool_ else lax.ne(x, _const(x, 0))
+  return x if x.dtype == np.bool_ else lax.ne(x, _weak_const(x, 0))
 
 
-logical_and = _binary("logical_and", _logical(lax.bitwise_and))
-logical_or = _binary("logical_or", _logical(lax.bitwise_or))
-logical_xor = _binary("logical_xor", _logical(lax.bitwise_xor))
+def _logical_binary(name, lax_fn):
+  """A logical function: each operand becomes bool on its own (nonzero is True), without
+  promotion to a common dtype first (so a weak operand stays weak), as in JAX."""
+  def fn(x, y, /):
+    check_arraylike(name, x, y)
+    x, y = promote_shapes(name, _to_bool(asarray_or_scalar(x)), _to_bool(asarray_or_scalar(y)))
+    return lax_fn(x, y)
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = f"Elementwise `{name}` of the operands' truth values."
+  return fn
+
+
+logical_and = _logical_binary("logical_and", lax.bitwise_and)
+logical_or = _logical_binary("logical_or", lax.bitwise_or)
+logical_xor = _logical_binary("logical_xor", lax.bitwise_xor)
 
 
 def logical_not(x, /):
@@ -147,9 +190,13 @@ def _check_not_bool(name, x):
 
 negative = _unary("negative", lambda x: lax.neg(_check_not_bool("negative", x)))
 positive = _unary("positive", lambda x: x)
-sign = _unary("sign", lambda x: lax.sign(x) if x.dtype != np.bool_ else x)
-floor = _unary("floor", lambda x: lax.floor(x) if dtypes.issubdtype(x.dtype, np.floating) else x)
-ceil = _unary("ceil", lambda x: lax.ceil(x) if dtypes.issubdtype(x.dtype, np.floating) else x)
+def _is_integral(x):
+  return x.dtype == np.bool_ or dtypes.issubdtype(x.dtype, np.integer)
+
+
+sign = _unary("sign", lax.sign)
+floor = _unary("floor", lambda x: x if _is_integral(x) else lax.floor(x))
+ceil = _unary("ceil", lambda x: x if _is_integral(x) else lax.ceil(x))
 trunc = _unary("trunc", lambda x: _trunc(x))
 invert = _unary("invert", lax.bitwise_not)
 bitwise_not = invert
@@ -157,7 +204,7 @@ bitwise_invert = invert
 
 
 def _trunc(x):
-  if not dtypes.issubdtype(x.dtype, np.floating):
+  if _is_integral(x):
     return x
   return lax.select(lax.lt(x, lax.full_like(x, 0)), lax.ceil(x), lax.floor(x))
 
@@ -212,8 +259,8 @@ def square(x, /):
 
 
 def reciprocal(x, /):
-  """Elementwise `1 / x` (integer division for integer inputs, as NumPy)."""
-  x, = promote_args_numeric("reciprocal", x)
+  """Elementwise `1 / x` (integers are first converted to the default float type)."""
+  x, = promote_args_inexact("reciprocal", x)
   return lax.integer_pow(x, -1)
 
 
@@ -228,9 +275,7 @@ def isfinite(x, /):
 
 def isnan(x, /):
   x, = promote_args("isnan", x)
-  if dtypes.issubdtype(x.dtype, np.inexact):
-    return lax.ne(x, x)
-  return lax.full_like(x, False, dtype=np.bool_)
+  return lax.ne(x, x)
 
 
 def isinf(x, /):
@@ -261,30 +306,36 @@ conj = conjugate
 
 
 def power(x1, x2, /):
-  """`x1 ** x2`. A concrete integer exponent becomes `integer_pow` (exact repeated products)."""
+  """`x1 ** x2`. A concrete integer exponent becomes `integer_pow` (exact repeated products); an
+  integer-valued array exponent of a float base is passed to `pow` as it is."""
   check_arraylike("power", x1, x2)
   if (isinstance(x2, (int, np.integer)) and not isinstance(x2, (bool, np.bool_))
       and not isinstance(x2, Tracer)):
     x1, = promote_args_numeric("power", x1)
     return lax.integer_pow(x1, int(x2))
+  exponent = asarray_or_scalar(x2)
   x1, x2 = promote_args_numeric("power", x1, x2)
   if dtypes.issubdtype(x1.dtype, np.integer):
     return _integer_power(x1, x2)
+  if dtypes.issubdtype(exponent.dtype, np.integer):
+    # JAX converts the integer exponent too, but raises the base to the original integers.
+    return lax.pow(x1, promote_shapes("power", x1, exponent)[1])
   return lax.pow(x1, x2)
 
 
 def _integer_power(x, y):
-  # Square-and-multiply over the bits of the (traced) integer exponent; negative -> 0 like JAX.
-  bits = x.dtype.itemsize * 8
-  result = lax.full_like(x, 1)
-  base = x
-  exponent = y
-  for _ in range(bits):
-    odd = lax.ne(lax.bitwise_and(exponent, _const(exponent, 1)), _const(exponent, 0))
-    result = lax.select(odd, lax.mul(result, base), result)
-    base = lax.mul(base, base)
-    exponent = lax.shift_right_logical(exponent, _const(exponent, 1))
-  return lax.select(lax.lt(y, lax.full_like(y, 0)), lax.full_like(x, 0), result)
+  # Square-and-multiply over the low 6 bits of the (traced) exponent, as JAX does (higher bits
+  # are ignored; a negative exponent counts by its two's complement bits).
+  acc = _where(lax.bitwise_and(lax.eq(x, _weak_const(x, 0)), lax.ne(y, _weak_const(y, 0))),
+               _weak_const(x, 0), _weak_const(x, 1))
+  base, exponent = x, y
+  for i in range(6):
+    if i:
+      base = lax.mul(base, base)
+      exponent = lax.shift_right_logical(exponent, _weak_const(exponent, 1))
+    odd = lax.bitwise_and(exponent, _weak_const(exponent, 1))
+    acc = _where(lax.ne(odd, _weak_const(odd, 0)), lax.mul(acc, base), acc)
+  return acc
 
 
 def float_power(x1, x2, /):
@@ -294,11 +345,12 @@ def float_power(x1, x2, /):
 
 def _float_divmod(x1, x2):
   mod = lax.rem(x1, x2)
-  quotient = lax.div(lax.sub(x1, mod), x2)
-  fix = lax.bitwise_and(lax.ne(mod, _const(mod, 0)),
+  # A zero divisor divides x1 itself (giving +-inf or nan), not x1 - mod.
+  quotient = lax.div(_where(lax.eq(x2, _weak_const(x2, 0)), x1, lax.sub(x1, mod)), x2)
+  fix = lax.bitwise_and(lax.ne(mod, _weak_const(mod, 0)),
                         lax.ne(lax.sign(x2), lax.sign(mod)))
-  mod = lax.select(fix, lax.add(mod, x2), mod)
-  quotient = lax.select(fix, lax.sub(quotient, _const(quotient, 1)), quotient)
+  mod = _where(fix, lax.add(mod, x2), mod)
+  quotient = _where(fix, lax.sub(quotient, _weak_const(quotient, 1)), quotient)
   return lax.round(quotient), mod
 
 
@@ -310,8 +362,8 @@ def floor_divide(x1, x2, /):
   if dtypes.issubdtype(x1.dtype, np.integer):
     quotient = lax.div(x1, x2)
     fix = lax.bitwise_and(lax.ne(lax.sign(x1), lax.sign(x2)),
-                          lax.ne(lax.rem(x1, x2), _const(x1, 0)))
-    return lax.select(fix, lax.sub(quotient, _const(quotient, 1)), quotient)
+                          lax.ne(lax.rem(x1, x2), _weak_const(x1, 0)))
+    return _where(fix, lax.sub(quotient, _weak_const(quotient, 1)), quotient)
   if dtypes.issubdtype(x1.dtype, np.complexfloating):
     raise TypeError("floor_divide does not support complex-valued inputs.")
   return _float_divmod(x1, x2)[0]
@@ -322,12 +374,18 @@ def remainder(x1, x2, /):
   x1, x2 = promote_args_numeric("remainder", x1, x2)
   if dtypes.issubdtype(x1.dtype, np.complexfloating):
     raise TypeError("remainder does not support complex-valued inputs.")
+  x2 = _nonzero_divisor(x2)
   mod = lax.rem(x1, x2)
-  if dtypes.issubdtype(x1.dtype, np.unsignedinteger):
-    return mod
-  zero = _const(mod, 0)
-  fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(mod, zero), lax.lt(x2, zero)))
-  return lax.select(fix, lax.add(mod, x2), mod)
+  zero = _weak_const(mod, 0)
+  fix = lax.bitwise_and(lax.ne(lax.lt(mod, zero), lax.lt(x2, zero)), lax.ne(mod, zero))
+  return _where(fix, lax.add(mod, x2), mod)
+
+
+def _nonzero_divisor(x2):
+  """An integer divisor with zeros replaced by ones: jnp's x % 0 is 0 (lax.rem would give x)."""
+  if not _is_integral(x2):
+    return x2
+  return _where(lax.eq(x2, _weak_const(x2, 0)), _weak_const(x2, 1), x2)
 
 
 mod = remainder
@@ -335,8 +393,12 @@ mod = remainder
 
 def fmod(x1, x2, /):
   """Remainder with the sign of the dividend (C's fmod)."""
+  check_arraylike("fmod", x1, x2)
+  # Integer zero divisors give 0 (as 1 would); booleans, though computed as integers, keep
+  # lax.rem's x % 0 == x, as in JAX.
+  integer = dtypes.issubdtype(dtypes.result_type(x1, x2), np.integer)
   x1, x2 = promote_args_numeric("fmod", x1, x2)
-  return lax.rem(x1, x2)
+  return lax.rem(x1, _nonzero_divisor(x2) if integer else x2)
 
 
 def divmod(x1, x2, /):  # noqa: A001
@@ -344,6 +406,10 @@ def divmod(x1, x2, /):  # noqa: A001
 
 
 def rint(x, /):
+  check_arraylike("rint", x)
+  if _is_integral(asarray_or_scalar(x)):
+    # Integers are already whole: only converted, to a strongly typed float.
+    return lax.convert_element_type(x, dtypes.default_float_dtype())
   x, = promote_args_inexact("rint", x)
   if dtypes.issubdtype(x.dtype, np.complexfloating):
     return lax.complex(rint(lax.real(x)), rint(lax.imag(x)))
@@ -352,18 +418,24 @@ def rint(x, /):
 
 def hypot(x1, x2, /):
   x1, x2 = promote_args_inexact("hypot", x1, x2)
+  if dtypes.issubdtype(x1.dtype, np.complexfloating):
+    raise ValueError("jnp.hypot is not well defined for complex-valued inputs. Please convert to "
+                     "real values first, such as by using abs(x)")
   x1, x2 = lax.abs(x1), lax.abs(x2)
+  infinite = lax.bitwise_or(lax.eq(x1, _weak_const(x1, np.inf)), lax.eq(x2, _weak_const(x2, np.inf)))
   big, small = lax.max(x1, x2), lax.min(x1, x2)
-  zero = lax.full_like(big, 0)
-  safe = lax.select(lax.eq(big, zero), lax.full_like(big, 1), big)
-  ratio = lax.div(small, safe)
-  return lax.select(lax.eq(big, zero), zero,
-                    lax.mul(big, lax.sqrt(lax.add(lax.full_like(big, 1), lax.mul(ratio, ratio)))))
+  is_zero = lax.eq(big, _weak_const(big, 0))
+  ratio = lax.div(small, _where(is_zero, lax.full_like(big, 1), big))
+  scaled = lax.mul(big, lax.sqrt(lax.add(_weak_const(ratio, 1), lax.square(ratio))))
+  return _where(infinite, _weak_const(big, np.inf), _where(is_zero, big, scaled))
 
 
 def logaddexp(x1, x2, /):
   x1, x2 = promote_args_inexact("logaddexp", x1, x2)
   amax = lax.max(x1, x2)
+  if dtypes.issubdtype(amax.dtype, np.complexfloating):
+    # log(e^x1 + e^x2) = amax + log1p(e^(other - amax)), `other` the operand that is not amax.
+    return lax.add(amax, lax.log1p(lax.exp(lax.sub(lax.add(x1, x2), lax.add(amax, amax)))))
   delta = lax.sub(x1, x2)
   finite = lax.select(lax.ne(delta, delta), lax.add(x1, x2),
                       lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
@@ -372,6 +444,8 @@ def logaddexp(x1, x2, /):
 
 def signbit(x, /):
   x, = promote_args("signbit", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise ValueError(f"jax.numpy.signbit is not well defined for {x.dtype.name}")
   if dtypes.issubdtype(x.dtype, np.integer):
     return lax.lt(x, _const(x, 0))
   if x.dtype == np.bool_:
@@ -383,17 +457,19 @@ def signbit(x, /):
 
 def copysign(x1, x2, /):
   x1, x2 = promote_args_inexact("copysign", x1, x2)
-  return lax.select(signbit(x2), lax.neg(lax.abs(x1)), lax.abs(x1))
+  if dtypes.issubdtype(x1.dtype, np.complexfloating):
+    raise TypeError("copysign does not support complex-valued inputs")
+  return _where(signbit(x2), lax.neg(lax.abs(x1)), lax.abs(x1))
 
 
 def deg2rad(x, /):
   x, = promote_args_inexact("deg2rad", x)
-  return lax.mul(x, _const(x, np.pi / 180))
+  return lax.mul(x, _weak_const(x, np.pi / 180))
 
 
 def rad2deg(x, /):
   x, = promote_args_inexact("rad2deg", x)
-  return lax.mul(x, _const(x, 180 / np.pi))
+  return lax.mul(x, _weak_const(x, 180 / np.pi))
 
 
 radians, degrees = deg2rad, rad2deg
@@ -404,7 +480,7 @@ def _promote_two(name, x, y):
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and callable(globals()[n])
-           and n not in ("Array", "Tracer", "check_arraylike", "promote_args",
+           and n not in ("Array", "Tracer", "asarray_or_scalar", "check_arraylike", "promote_args",
                          "promote_args_inexact", "promote_args_numeric",
                          "promote_dtypes_inexact", "promote_shapes", "core", "dtypes", "lax",
                          "ew", "np")]

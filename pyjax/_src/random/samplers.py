@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from pyjax._src import core, dtypes
-from pyjax._src.lax import lax, structural
+from pyjax._src.lax import control_flow, lax, structural
 from pyjax._src.lax.sorting import sort_key_val, top_k
 from pyjax._src.lax.utils import canonicalize_shape
 from pyjax._src.numpy import creation, lax_numpy, linalg, reductions, ufuncs
@@ -94,12 +94,6 @@ def _float_dtype(name: str, dtype) -> np.dtype:
 # Helpers
 
 
-def _convert_wide(x, dtype):
-  """convert_element_type to `dtype` even where x64 is off (for internal wide arithmetic)."""
-  return structural.convert_element_type_p.bind(x, new_dtype=np.dtype(dtype), weak_type=False,
-                                                sharding=None)
-
-
 def _two_sum(a, b):
   """s, e with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
   s = lax.add(a, b)
@@ -108,18 +102,23 @@ def _two_sum(a, b):
   return s, lax.add(lax.sub(a, a_virtual), lax.sub(b, b_virtual))
 
 
-def _split_halves(a):
-  """Dekker's split of a float64 into two halves of 26 significant bits each."""
-  t = lax.mul(a, np.array(134217729.0, _F64))  # 2**27 + 1
+# Dekker's splitting constants, 2**ceil(p / 2) + 1 for p significant bits: x * C - (x * C - x)
+# keeps the high half of x's significand.
+_DEKKER_SPLIT = {np.dtype(np.float32): 4097.0, _F64: 134217729.0}
+
+
+def _split_halves(a, split):
+  t = lax.mul(a, _const(a, split))
   high = lax.sub(t, lax.sub(t, a))
   return high, lax.sub(a, high)
 
 
-def _two_product(a, b):
-  """p, e with p = fl(a * b) and p + e = a * b exactly (Dekker)."""
+def _two_product(a, b, split):
+  """p, e with p = fl(a * b) and p + e = a * b exactly (Dekker; |a|, |b| well below the
+  overflow threshold divided by the splitting constant)."""
   p = lax.mul(a, b)
-  a_high, a_low = _split_halves(a)
-  b_high, b_low = _split_halves(b)
+  a_high, a_low = _split_halves(a, split)
+  b_high, b_low = _split_halves(b, split)
   e = lax.add(lax.add(lax.add(lax.sub(lax.mul(a_high, b_high), p), lax.mul(a_high, b_low)),
                       lax.mul(a_low, b_high)), lax.mul(a_low, b_low))
   return p, e
@@ -138,19 +137,16 @@ def _is_exact_scale(scale, dtype) -> bool:
 
 def _fused_multiply_add(a, b, c):
   """`a * b + c` as XLA's CPU backend evaluates it in a fusion: rounded once for float32 and
-  float64 (a fused multiply-add), after each operation for 16-bit floats. Where the product is
-  exact (b a power of two, as for uniform's default bounds) the two agree."""
+  float64 (a fused multiply-add, computed here from error-free products and sums), after each
+  operation for 16-bit floats. Where the product is exact (b a power of two, as for uniform's
+  default bounds) the two agree and the plain operations are used."""
   dtype = core.get_aval(a).dtype
-  if dtype in (np.float32, _F64) and _is_exact_scale(b, dtype):
+  split = _DEKKER_SPLIT.get(dtype)
+  if split is None or _is_exact_scale(b, dtype):
     return lax.add(lax.mul(a, b), c)
-  if dtype == np.float32:
-    wide = lax.add(lax.mul(_convert_wide(a, _F64), _convert_wide(b, _F64)), _convert_wide(c, _F64))
-    return _convert_wide(wide, dtype)
-  if dtype == _F64:
-    product, product_error = _two_product(a, b)
-    total, sum_error = _two_sum(product, c)
-    return lax.add(total, lax.add(sum_error, product_error))
-  return lax.add(lax.mul(a, b), c)
+  product, product_error = _two_product(a, b, split)
+  total, sum_error = _two_sum(product, c)
+  return lax.add(total, lax.add(sum_error, product_error))
 
 
 def _const(example, value):
@@ -913,3 +909,165 @@ def orthogonal(key, n: int, shape: Sequence[int] = (), dtype=None, m: int | None
   d = linalg.diagonal(r)
   x = q * lax_numpy.expand_dims(ufuncs.sign(d), -2)
   return lax_numpy.swapaxes(x, -1, -2) if n < m else x
+
+
+# ------------------------------------------------------------------------------------------------
+# Binomial and multinomial (loops over draws as lax control flow, as in JAX)
+
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                  0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                  0.0118967099458917, 0.010411265261972, 0.00925546218271273,
+                  0.00833056343336287)
+
+
+def _stirling_approx_tail(k):
+  """log(k!) minus Stirling's approximation: tabulated for k <= 9, a series beyond."""
+  use_table = k <= 9
+  k = lax.clamp(_const(k, 0.0), k, _const(k, 9.0))
+  kp1sq = (k + 1) * (k + 1)
+  approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+  index = lax.convert_element_type(lax.floor(k), np.int32)
+  table = lax.select_n(index, *(lax.full_like(k, v) for v in _STIRLING_TAIL))
+  return lax.select(use_table, table, approx)
+
+
+def _binomial_inversion(key, count, prob, shape, dtype, max_iters):
+  """Count geometric waiting times until they pass `count` (for count * prob <= 10)."""
+  log1minusprob = ufuncs.log1p(-prob)
+
+  def body_fn(carry):
+    i, num_geom, geom_sum, key = carry
+    subkey, key = _split(key)
+    num_geom_out = lax.select(geom_sum <= count, num_geom + 1, num_geom)
+    u = _uniform(subkey, 0., 1., shape, prob.dtype)
+    geom = ufuncs.ceil(ufuncs.log(u) / log1minusprob)
+    return i + 1, num_geom_out, geom_sum + geom, key
+
+  def cond_fn(carry):
+    i, geom_sum = carry[0], carry[2]
+    return reductions.any(geom_sum <= count) & (i < max_iters)
+
+  num_geom_init = lax.full_like(prob, 0, prob.dtype, shape)
+  geom_sum_init = lax.full_like(prob, 0, prob.dtype, shape)
+  k = control_flow.while_loop(cond_fn, body_fn, (0, num_geom_init, geom_sum_init, key))[1]
+  return (k - 1).astype(dtype)
+
+
+def _btrs(key, count, prob, shape, dtype, max_iters):
+  """Hormann's transformed rejection with squeeze (BTRS, for count * prob > 10)."""
+  stddev = ufuncs.sqrt(count * prob * (1 - prob))
+  b = 1.15 + 2.53 * stddev
+  a = -0.0873 + 0.0248 * b + 0.01 * prob
+  c = count * prob + 0.5
+  v_r = 0.92 - 4.2 / b
+  r = prob / (1 - prob)
+  alpha = (2.83 + 5.1 / b) * stddev
+  m = ufuncs.floor((count + 1) * prob)
+
+  def body_fn(carry):
+    i, k_out, accepted, key = carry
+    key, subkey_0, subkey_1 = _split(key, 3)
+    u = _uniform(subkey_0, 0., 1., shape, prob.dtype)
+    v = _uniform(subkey_1, 0., 1., shape, prob.dtype)
+    u = u - 0.5
+    us = 0.5 - ufuncs.abs(u)
+    accept1 = (us >= 0.07) & (v <= v_r)
+    k = ufuncs.floor((2 * a / us + b) * u + c)
+    reject = (k < 0) | (k > count)
+    v = ufuncs.log(v * alpha / (a / (us * us) + b))
+    upper_bound = ((m + 0.5) * ufuncs.log((m + 1) / (r * (count - m + 1)))
+                   + (count + 1) * ufuncs.log((count - m + 1) / (count - k + 1))
+                   + (k + 0.5) * ufuncs.log(r * (count - k + 1) / (k + 1))
+                   + _stirling_approx_tail(m) + _stirling_approx_tail(count - m)
+                   - _stirling_approx_tail(k) - _stirling_approx_tail(count - k))
+    accept = accept1 | (~reject & (v <= upper_bound))
+    return i + 1, lax.select(accept, k, k_out), accepted | accept, key
+
+  def cond_fn(carry):
+    i, accepted = carry[0], carry[2]
+    return reductions.any(~accepted) & (i < max_iters)
+
+  k_init = lax.full_like(prob, -1, prob.dtype, shape)
+  carry = (0, k_init, creation.full(shape, False, bool), key)
+  return control_flow.while_loop(cond_fn, body_fn, carry)[1].astype(dtype)
+
+
+def binomial(key, n, p, shape: Sequence[int] | None = None, dtype=None):
+  """Binomial random values: successes in `n` trials of probability `p` (float dtype)."""
+  key, _ = check_prng_key("binomial", key)
+  check_arraylike("binomial", n, p)
+  dtype = _float_dtype("binomial", dtype)
+  if shape is not None:
+    shape = canonicalize_shape(shape)
+  return _binomial(key, n, p, shape, dtype)
+
+
+def _binomial(key, count, prob, shape, dtype):
+  if shape is None:
+    shape = np.broadcast_shapes(np.shape(count), np.shape(prob))
+  else:
+    _check_shape("binomial", shape, np.shape(count), np.shape(prob))
+  prob, = promote_dtypes_inexact(prob)
+  count = lax.convert_element_type(count, prob.dtype)
+  count = lax_numpy.broadcast_to(count, shape)
+  prob = lax_numpy.broadcast_to(prob, shape)
+  # Sample the smaller of p and 1 - p; invalid parameters give NaN, infinite counts inf.
+  p_lt_half = prob < 0.5
+  q = lax.select(p_lt_half, prob, 1.0 - prob)
+  count_nan_or_neg = ufuncs.isnan(count) | (count < 0.0)
+  count_inf = ufuncs.isinf(count)
+  q_is_nan = ufuncs.isnan(q)
+  q_l_0 = q < 0.0
+  q = lax.select(q_is_nan | q_l_0, lax.full_like(q, 0.01), q)
+  use_inversion = count_nan_or_neg | (count * q <= 10.0)
+  count = ufuncs.floor(count)
+  count_inv = lax.select(use_inversion, count, lax.full_like(count, 0.0))
+  count_btrs = lax.select(use_inversion, lax.full_like(count, 1e4), count)
+  q_btrs = lax.select(use_inversion, lax.full_like(q, 0.5), q)
+  max_iters = dtype.type(dtypes.finfo(dtype).max)
+  samples = lax.select(use_inversion,
+                       _binomial_inversion(key, count_inv, q, shape, dtype, max_iters),
+                       _btrs(key, count_btrs, q_btrs, shape, dtype, max_iters))
+  invalid = q_l_0 | q_is_nan | count_nan_or_neg
+  samples = lax.select(invalid, creation.full_like(samples, np.nan, dtype), samples)
+  samples = lax.select(count_inf & ~invalid, creation.full_like(samples, np.inf, dtype), samples)
+  return lax.select(p_lt_half | count_nan_or_neg | q_is_nan | count_inf, samples,
+                    count.astype(dtype) - samples)
+
+
+def _cumsum_reverse_leading(x):
+  """Suffix sums along axis 0 (Hillis-Steele on the reversed axis)."""
+  n = x.shape[0]
+  x = lax.rev(x, (0,))
+  zero = _const(x, 0)
+  shift = 1
+  while shift < n:
+    shifted = lax.slice_in_dim(x, 0, n - shift, axis=0)
+    x = lax.add(x, lax.pad(shifted, zero, [(shift, 0, 0)] + [(0, 0, 0)] * (x.ndim - 1)))
+    shift *= 2
+  return lax.rev(x, (0,))
+
+
+def multinomial(key, n, p, *, shape: Sequence[int] | None = None, dtype=None,
+                unroll: int | bool = 1):
+  """Counts of `n` draws over the categories of the last axis of `p`, as a sequence of
+  conditional binomials (one per category, scanned)."""
+  key, _ = check_prng_key("multinomial", key)
+  check_arraylike("multinomial", n, p)
+  n, p = promote_dtypes_inexact(n, p)
+  if shape is None:
+    shape = p.shape
+  n = lax_numpy.broadcast_to(n, shape[:-1])
+  p = lax_numpy.broadcast_to(p, shape)
+
+  def draw(remainder, ratio_key):
+    ratio, key = ratio_key
+    count = _binomial(key, remainder, lax_numpy.clip(ratio, 0, 1), None, remainder.dtype)
+    return remainder - count, count
+
+  p = lax_numpy.moveaxis(p, -1, 0)
+  remaining_probs = _cumsum_reverse_leading(p)
+  ratios = p / lax_numpy.where(remaining_probs == 0, 1, remaining_probs)
+  keys = _split(key, ratios.shape[0])
+  _, counts = control_flow.scan(draw, n, (ratios, keys), unroll=unroll)
+  return lax_numpy.moveaxis(counts, 0, -1).astype(float if dtype is None else dtype)

@@ -96,14 +96,9 @@ def as_array(x):
   return Array(value, weak)
 
 
-def run_closed(closed: ClosedJaxpr, *values) -> list:
-  """Run a sub-jaxpr on NumPy values eagerly, through the engine `jit` uses (so a compiler
-  that accelerates jit programs accelerates control-flow bodies too)."""
-  from pyjax._src.jit import executable_for
-  return executable_for(closed)(*values)
-
-
 def executable(closed: ClosedJaxpr) -> Callable:
+  """A sub-jaxpr as a function of NumPy values, from the engine `jit` uses (so a compiler that
+  accelerates jit programs accelerates control-flow bodies too)."""
   from pyjax._src.jit import executable_for
   return executable_for(closed)
 

@@ -15,7 +15,8 @@ import numpy as np
 from pyjax._src import core, dtypes, errors, tree_util
 from pyjax._src.config import config
 from pyjax._src.core import Primitive
-from pyjax._src.lax.control_flow import common
+from pyjax._src.interpreters import ad, batching
+from pyjax._src.lax.control_flow import common, transforms
 from pyjax._src.lax.control_flow.common import (as_array, check_branch_outputs,
                                                 flatten_operands, forwarding,
                                                 merge_common_consts, prune_outputs, trace_body)
@@ -30,7 +31,7 @@ cond_p = Primitive("cond", multiple_results=True)
 
 def _cond_impl(index, *args, branches):
   i = int(np.clip(index, 0, len(branches) - 1))
-  return common.run_closed(branches[i], *args)
+  return common.executable(branches[i])(*args)
 
 
 def _cond_abstract_eval(index, *avals, branches):
@@ -42,14 +43,18 @@ def _cond_abstract_eval(index, *avals, branches):
     if len(branch.in_avals) != len(first.in_avals) or not all(
         map(common.typematch, first.in_avals, branch.in_avals)):
       raise errors.JaxprTypeError(f"cond branches 0 and {i + 1} have mismatching input "
-                                       "types")
+                                  "types")
     if len(branch.out_avals) != len(first.out_avals) or not all(
         map(common.typematch, first.out_avals, branch.out_avals)):
       raise errors.JaxprTypeError(f"cond branches 0 and {i + 1} have mismatching output "
-                                       "types")
+                                  "types")
   if len(avals) != len(first.in_avals):
     raise errors.JaxprTypeError(f"cond called with {len(avals)} non-predicate operands, "
-                                     f"but branches take {len(first.in_avals)} inputs")
+                                f"but branches take {len(first.in_avals)} inputs")
+  if not all(map(common.typematch, first.in_avals, avals)):
+    raise errors.JaxprTypeError(
+        f"cond branches take input types {' '.join(a.str_short() for a in first.in_avals)}, "
+        f"called with operands of type {' '.join(a.str_short() for a in avals)}")
   return list(first.out_avals)
 
 
@@ -167,3 +172,153 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_no_operand):
                          first.out_tree, first.out_avals, other.out_tree, other.out_avals)
   jaxprs, forwards = _prune_forwarded(jaxprs)
   return _bind_cond(index, consts, flat, jaxprs, first.out_tree, forwards)
+
+
+# ------------------------------------------------------------------------------------------------
+# Differentiation: JVP (each branch differentiated for the union of nonzero output tangents),
+# linearization (a forward cond that also returns residuals, plus a linear cond on the same
+# index) and transposition (each branch transposed).
+
+
+def _nonzeros(tangents) -> list[bool]:
+  return [type(t) is not ad.Zero for t in tangents]
+
+
+def _zero_tangents(outs, nonzeros, tangents) -> list:
+  tangents = iter(tangents)
+  return [next(tangents) if nz else ad.Zero.from_primal(o) for o, nz in zip(outs, nonzeros)]
+
+
+def _cond_jvp(primals, tangents, *, branches):
+  index, *ops = primals
+  ops_nz = _nonzeros(tangents[1:])
+  out_nz = [any(nz) for nz in zip(*(transforms.jvp_out_nonzeros(b, ops_nz) for b in branches))]
+  jvps = [transforms.jvp(b, ops_nz, out_nz) for b in branches]
+  jaxprs, consts = merge_common_consts([j for j, _, _ in jvps], [c for _, c, _ in jvps])
+  nz_dots = [t for t in tangents[1:] if type(t) is not ad.Zero]
+  outs = cond_p.bind(index, *consts, *ops, *nz_dots, branches=tuple(jaxprs))
+  primals_out = outs[:len(out_nz)]
+  return primals_out, _zero_tangents(primals_out, out_nz, outs[len(out_nz):])
+
+
+def _residual_slots(res_avals_per_branch) -> tuple[list, list[list[int]]]:
+  """Share residual slots between branches by type: each branch fills the slots of its own
+  residuals' types, and outputs zeros in the others."""
+  slots: list = []
+  assignments = []
+  for res_avals in res_avals_per_branch:
+    taken: set = set()
+    assignment = []
+    for aval in res_avals:
+      slot = next((i for i, s in enumerate(slots) if i not in taken
+                   and (s.shape, s.dtype) == (aval.shape, aval.dtype)), None)
+      if slot is None:
+        slot = len(slots)
+        slots.append(aval)
+      taken.add(slot)
+      assignment.append(slot)
+    assignments.append(assignment)
+  return slots, assignments
+
+
+def _zeros(aval):
+  from pyjax._src.lax import lax
+  return lax.full(aval.shape, 0, aval.dtype)
+
+
+def _cond_linearize(primals, tangents, *, branches):
+  index, *ops = primals
+  ops_nz = _nonzeros(tangents[1:])
+  out_nz = [any(nz) for nz in zip(*(transforms.linearize_out_nonzeros(b, ops_nz)
+                                      for b in branches))]
+  lins = [transforms.linearize(b, ops_nz, out_nz) for b in branches]
+  slots, assignments = _residual_slots([lin.res_avals for lin in lins])
+  num_out = len(out_nz)
+  op_avals = branches[0].in_avals
+
+  def forward_branch(lin, assignment):
+    def forward(*args):
+      outs = transforms.run(lin.forward, *lin.forward_consts, *args)
+      by_slot = dict(zip(assignment, outs[num_out:]))
+      return [*outs[:num_out], *(by_slot[i] if i in by_slot else _zeros(aval)
+                                 for i, aval in enumerate(slots))]
+    return transforms.trace(forward, op_avals)
+
+  def linear_branch(lin, assignment):
+    def linear(*args):
+      residuals = [args[i] for i in assignment]
+      return transforms.run(lin.linear, *lin.linear_consts, *residuals, *args[len(slots):])
+    return transforms.trace(linear, [*slots, *transforms.tangent_avals(op_avals, ops_nz)])
+
+  forwards = [forward_branch(lin, a) for lin, a in zip(lins, assignments)]
+  jaxprs, consts = merge_common_consts([j for j, _ in forwards], [c for _, c in forwards])
+  # No operand here is a tangent: this runs on the parent trace.
+  outs = cond_p.bind(index, *consts, *ops, branches=tuple(jaxprs))
+  primals_out, residuals = outs[:num_out], outs[num_out:]
+  nz_dots = [t for t in tangents[1:] if type(t) is not ad.Zero]
+  if not any(out_nz):
+    return primals_out, _zero_tangents(primals_out, out_nz, [])
+  linears = [linear_branch(lin, a) for lin, a in zip(lins, assignments)]
+  jaxprs, consts = merge_common_consts([j for j, _ in linears], [c for _, c in linears])
+  tangents_out = cond_p.bind(index, *consts, *residuals, *nz_dots, branches=tuple(jaxprs))
+  return primals_out, _zero_tangents(primals_out, out_nz, tangents_out)
+
+
+def _cond_transpose(cts, index, *ops, branches):
+  undefined = [ad.is_undefined_primal(x) for x in ops]
+  ct_nz = _nonzeros(cts)
+  transposed = [transforms.transpose(b, undefined, ct_nz) for b in branches]
+  jaxprs, consts = merge_common_consts([j for j, _ in transposed], [c for _, c in transposed])
+  defined = [x for x, u in zip(ops, undefined) if not u]
+  nz_cts = [ct for ct in cts if type(ct) is not ad.Zero]
+  outs = iter(cond_p.bind(index, *consts, *defined, *nz_cts, branches=tuple(jaxprs)))
+  return [None, *(next(outs) if u else None for u in undefined)]
+
+
+ad.primitive_jvps[cond_p] = _cond_jvp
+ad.primitive_linearizations[cond_p] = _cond_linearize
+ad.primitive_transposes[cond_p] = _cond_transpose
+
+
+# ------------------------------------------------------------------------------------------------
+# Batching: a batched index runs every branch and selects each lane's result (operands of a
+# branch are stop_gradient'ed in the lanes that do not take it, as JAX does, so reverse mode
+# sees no NaN from them); an unbatched index batches each branch alike.
+
+
+def _broadcast_to_rank(index, like):
+  from pyjax._src.lax import lax
+  shape = core.get_aval(like).shape
+  if len(shape) == core.get_aval(index).ndim:
+    return index
+  return lax.broadcast_in_dim(index, shape, (0,))
+
+
+def _cond_batch(axis_data, vals, dims, *, branches):
+  from pyjax._src.lax import lax
+  index, *ops = vals
+  index_dim, *op_dims = dims
+  num_out = len(branches[0].out_avals)
+  if index_dim is not None:
+    index = batching.moveaxis(index, index_dim, 0)
+    ops = [batching.bdim_at_front(x, d, axis_data.size) for x, d in zip(ops, op_dims)]
+    results = []
+    for i, branch in enumerate(branches):
+      batched, consts, _ = transforms.batch(branch, axis_data, [0] * len(ops), [0] * num_out)
+      taken = lax.eq(index, np.int32(i))
+      ops_i = [lax.select(_broadcast_to_rank(taken, x), x, lax.stop_gradient(x)) for x in ops]
+      results.append(transforms.run(batched, *consts, *ops_i))
+    outs = [lax.select_n(_broadcast_to_rank(index, cases[0]), *cases) for cases in zip(*results)]
+    return outs, [0] * num_out
+  in_dims = [None if d is None else 0 for d in op_dims]
+  ops = [x if d is None else batching.moveaxis(x, d, 0) for x, d in zip(ops, op_dims)]
+  out_batched = [any(b) for b in zip(*(transforms.batched_outputs(branch, axis_data, in_dims)
+                                       for branch in branches))]
+  out_dims = [0 if b else None for b in out_batched]
+  batched = [transforms.batch(branch, axis_data, in_dims, out_dims) for branch in branches]
+  jaxprs, consts = merge_common_consts([j for j, _, _ in batched], [c for _, c, _ in batched])
+  outs = cond_p.bind(index, *consts, *ops, branches=tuple(jaxprs))
+  return outs, out_dims
+
+
+batching.primitive_batchers[cond_p] = _cond_batch

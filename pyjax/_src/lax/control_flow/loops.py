@@ -18,7 +18,8 @@ from pyjax._src.avals import ShapedArray
 from pyjax._src.backend import xp
 from pyjax._src.config import config
 from pyjax._src.core import Primitive
-from pyjax._src.lax.control_flow import common
+from pyjax._src.interpreters import ad, batching
+from pyjax._src.lax.control_flow import common, transforms
 from pyjax._src.lax.control_flow.common import (as_array, check_carry_type, dce_jaxpr,
                                                 flatten_operands, forwarding,
                                                 move_binders_to_front,
@@ -60,7 +61,21 @@ def _while_abstract_eval(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncon
   if len(body_jaxpr.in_avals) != body_nconsts + num_carry:
     raise errors.JaxprTypeError(f"while_loop body_jaxpr takes {len(body_jaxpr.in_avals)} "
                                 f"inputs but is given {body_nconsts + num_carry}")
+  _check_types("while_loop cond", cond_jaxpr.in_avals,
+               [*avals[:cond_nconsts], *avals[cond_nconsts + body_nconsts:]])
+  _check_types("while_loop body", body_jaxpr.in_avals, avals[cond_nconsts:])
+  _check_types("while_loop body carry", body_jaxpr.out_avals,
+               avals[cond_nconsts + body_nconsts:])
   return list(body_jaxpr.out_avals)
+
+
+def _check_types(what: str, expected, given) -> None:
+  """Equal shapes and dtypes (weak types may differ), or a JaxprTypeError."""
+  if len(expected) != len(given) or not all(common.typematch(a, b)
+                                            for a, b in zip(expected, given)):
+    raise errors.JaxprTypeError(
+        f"{what} takes types {' '.join(a.str_short() for a in expected)} but is given "
+        f"{' '.join(a.str_short() for a in given)}")
 
 
 while_p.def_impl(_while_impl)
@@ -98,7 +113,14 @@ def _scan_abstract_eval(*avals, reverse, length, num_consts, num_carry, jaxpr, u
   if len(avals) != len(jaxpr.in_avals):
     raise errors.JaxprTypeError(f"scan number of arguments doesn't match the number of jaxpr "
                                 f"arguments: {len(avals)} vs {len(jaxpr.in_avals)}")
+  in_avals = jaxpr.in_avals
+  _check_types("scan consts and carry", in_avals[:num_consts + num_carry],
+               avals[:num_consts + num_carry])
+  _check_types("scan xs", in_avals[num_consts + num_carry:],
+               [_unstacked(a) if a.shape[:1] == (length,) else a
+                for a in avals[num_consts + num_carry:]])
   out = jaxpr.out_avals
+  _check_types("scan body carry", out[:num_carry], avals[num_consts:num_consts + num_carry])
   return [*out[:num_carry], *(_stacked(length, a) for a in out[num_carry:])]
 
 
@@ -112,7 +134,6 @@ scan_p.weak_type_rule = lambda *weak, jaxpr, **params: [a.weak_type for a in jax
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
   """Run `val = body_fun(val)` while `cond_fun(val)` is true; the carry keeps one type."""
-  from pyjax._src.lax import lax
   if not (callable(body_fun) and callable(cond_fun)):
     raise TypeError("lax.while_loop: body_fun and cond_fun arguments should be callable.")
   if config.jax_disable_jit:
@@ -460,3 +481,319 @@ def _batched_map(f, xs, batch_size: int):
   rest_ys = vmap(f)(rest_xs)
   return tree_util.tree_map(lambda y, r: lax.concatenate([merge(y), r], 0), scan_ys, rest_ys)
 
+
+
+# ------------------------------------------------------------------------------------------------
+# Differentiation
+
+
+def _nonzeros(tangents) -> list[bool]:
+  return [type(t) is not ad.Zero for t in tangents]
+
+
+def _zero_tangents(outs, nonzeros, tangents) -> list:
+  tangents = iter(tangents)
+  return [next(tangents) if nz else ad.Zero.from_primal(o) for o, nz in zip(outs, nonzeros)]
+
+
+def _permuted(closed: core.ClosedJaxpr, in_order: list[int], out_order: list[int]
+              ) -> core.ClosedJaxpr:
+  """`closed` with its inputs and outputs reordered (`in_order[k]` is the old position of new
+  input k)."""
+  j = closed.jaxpr
+  return core.ClosedJaxpr(core.Jaxpr(j.constvars, [j.invars[i] for i in in_order],
+                                     [j.outvars[i] for i in out_order], j.eqns, j.debug_info),
+                          closed.consts)
+
+
+def _interleave_groups(sizes: list[int], order: list[int]) -> list[int]:
+  """Positions of consecutive groups of `sizes`, taken in `order` of group index."""
+  starts = [sum(sizes[:i]) for i in range(len(sizes))]
+  return [starts[g] + k for g in order for k in range(sizes[g])]
+
+
+def _carry_fixpoint(out_nonzeros: Callable, carry_nz: list[bool]) -> list[bool]:
+  """Which carries have nonzero tangents: those with nonzero initial tangents, and those the
+  body makes nonzero, until nothing changes (each round adds at least one)."""
+  for _ in range(len(carry_nz) + 1):
+    out_nz = out_nonzeros(carry_nz)[:len(carry_nz)]
+    new = [a or b for a, b in zip(carry_nz, out_nz)]
+    if new == carry_nz:
+      return carry_nz
+    carry_nz = new
+  raise AssertionError("carry nonzero fixpoint not reached")
+
+
+# --- while: JVP; linearization stages the whole JVP loop (recomputing the primal), which is why
+# reverse mode (transposing it) is an error, as in JAX.
+
+
+def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+  nz = _nonzeros(tangents)
+  bconst_nz = nz[cond_nconsts:cond_nconsts + body_nconsts]
+  init_nz = nz[cond_nconsts + body_nconsts:]
+  carry_nz = _carry_fixpoint(
+      lambda c: transforms.jvp_out_nonzeros(body_jaxpr, bconst_nz + c), init_nz)
+  body, body_consts, _ = transforms.jvp(body_jaxpr, bconst_nz + carry_nz, carry_nz)
+  num_carry = len(carry_nz)
+  n_bdots, n_cdots = sum(bconst_nz), sum(carry_nz)
+  # From (jvp consts, bconsts, carries, bconst dots, carry dots) to
+  # (jvp consts, bconsts, bconst dots, carries, carry dots).
+  body = _permuted(body, _interleave_groups(
+      [len(body_consts), body_nconsts, num_carry, n_bdots, n_cdots], [0, 1, 3, 2, 4]),
+      list(range(num_carry + n_cdots)))
+  cj = cond_jaxpr.jaxpr
+  extra = [core.Var(ad.tangent_aval(a)) for a, c in zip(cond_jaxpr.in_avals[cond_nconsts:],
+                                                        carry_nz) if c]
+  cond = core.ClosedJaxpr(core.Jaxpr(cj.constvars, [*cj.invars, *extra], cj.outvars, cj.eqns,
+                                     cj.debug_info), cond_jaxpr.consts)
+  cconsts = primals[:cond_nconsts]
+  bconsts = primals[cond_nconsts:cond_nconsts + body_nconsts]
+  init = primals[cond_nconsts + body_nconsts:]
+  bconst_dots = [t for t in tangents[cond_nconsts:cond_nconsts + body_nconsts]
+                 if type(t) is not ad.Zero]
+  init_dots = [ad.instantiate_zeros(t) for t, c in
+               zip(tangents[cond_nconsts + body_nconsts:], carry_nz) if c]
+  outs = while_p.bind(*cconsts, *body_consts, *bconsts, *bconst_dots, *init, *init_dots,
+                      cond_jaxpr=cond, body_jaxpr=body, cond_nconsts=cond_nconsts,
+                      body_nconsts=len(body_consts) + body_nconsts + n_bdots)
+  carry_out = outs[:num_carry]
+  return carry_out, _zero_tangents(carry_out, carry_nz, outs[num_carry:])
+
+
+def _while_linearize(primals, tangents, **params):
+  primals_out = while_p.bind(*primals, **params)  # no tangent operands: runs on the parent
+  _, tangents_out = _while_jvp(primals, tangents, **params)  # staged as tangent work
+  return primals_out, tangents_out
+
+
+def _while_transpose(cts, *args, **params):
+  raise ValueError("Reverse-mode differentiation does not work for lax.while_loop or "
+                   "lax.fori_loop with dynamic start/stop values. Try using lax.scan, or using "
+                   "fori_loop with static start/stop.")
+
+
+ad.primitive_jvps[while_p] = _while_jvp
+ad.primitive_linearizations[while_p] = _while_linearize
+ad.primitive_transposes[while_p] = _while_transpose
+
+
+# --- scan: JVP and linearization over interleaved primal/tangent binders; the linear scan is
+# transposed into a scan running the other way.
+
+
+def _split(xs, *sizes):
+  out, start = [], 0
+  for n in sizes:
+    out.append(list(xs[start:start + n]))
+    start += n
+  out.append(list(xs[start:]))
+  return out
+
+
+def _scan_jvp(primals, tangents, *, reverse, length, jaxpr, num_consts, num_carry, unroll):
+  nz = _nonzeros(tangents)
+  const_nz, init_nz, xs_nz = _split(nz, num_consts, num_carry)
+  num_xs, num_ys = len(xs_nz), len(jaxpr.out_avals) - num_carry
+  carry_nz = _carry_fixpoint(
+      lambda c: transforms.jvp_out_nonzeros(jaxpr, const_nz + c + xs_nz), init_nz)
+  body, body_consts, out_nz = transforms.jvp(jaxpr, const_nz + carry_nz + xs_nz,
+                                             carry_nz + [False] * num_ys)
+  ys_nz = out_nz[num_carry:]
+  n_cd, n_kd, n_xd, n_yd = sum(const_nz), sum(carry_nz), sum(xs_nz), sum(ys_nz)
+  body = _permuted(
+      body,
+      _interleave_groups([len(body_consts), num_consts, num_carry, num_xs, n_cd, n_kd, n_xd],
+                         [0, 1, 4, 2, 5, 3, 6]),
+      _interleave_groups([num_carry, num_ys, n_kd, n_yd], [0, 2, 1, 3]))
+  consts, init, xs = _split(primals, num_consts, num_carry)
+  const_dots, init_dots, xs_dots = _split(tangents, num_consts, num_carry)
+  const_dots = [t for t in const_dots if type(t) is not ad.Zero]
+  init_dots = [ad.instantiate_zeros(t) for t, c in zip(init_dots, carry_nz) if c]
+  xs_dots = [t for t in xs_dots if type(t) is not ad.Zero]
+  outs = scan_p.bind(*body_consts, *consts, *const_dots, *init, *init_dots, *xs, *xs_dots,
+                     reverse=reverse, length=length, jaxpr=body,
+                     num_consts=len(body_consts) + num_consts + n_cd,
+                     num_carry=num_carry + n_kd, unroll=unroll)
+  carry_out, carry_dots, ys, ys_dots = _split(outs, num_carry, n_kd, num_ys)
+  return ([*carry_out, *ys], [*_zero_tangents(carry_out, carry_nz, carry_dots),
+                              *_zero_tangents(ys, ys_nz, ys_dots)])
+
+
+def _scan_linearize(primals, tangents, *, reverse, length, jaxpr, num_consts, num_carry, unroll):
+  nz = _nonzeros(tangents)
+  const_nz, init_nz, xs_nz = _split(nz, num_consts, num_carry)
+  num_ys = len(jaxpr.out_avals) - num_carry
+  carry_nz = _carry_fixpoint(
+      lambda c: transforms.linearize_out_nonzeros(jaxpr, const_nz + c + xs_nz), init_nz)
+  lin = transforms.linearize(jaxpr, const_nz + carry_nz + xs_nz, carry_nz + [False] * num_ys)
+  consts, init, xs = _split(primals, num_consts, num_carry)
+  # Residuals that are loop-invariant (a const passed through) are passed to the linear scan
+  # as consts; the others are stacked by the forward scan as extra ys, one per iteration.
+  loop_invariant = [*lin.forward_consts, *consts]
+  res_fwd = forwarding(lin.forward.jaxpr)[num_carry + num_ys:]
+  hoisted = [f is not None and f < len(loop_invariant) for f in res_fwd]
+  forward = prune_outputs(lin.forward, [True] * (num_carry + num_ys) + [not h for h in hoisted])
+  # No operand is a tangent: the forward scan runs on the parent trace.
+  outs = scan_p.bind(*lin.forward_consts, *consts, *init, *xs, reverse=reverse, length=length,
+                     jaxpr=forward, num_consts=len(loop_invariant), num_carry=num_carry,
+                     unroll=unroll)
+  carry_out, ys, stacked = _split(outs, num_carry, num_ys)
+  primals_out = [*carry_out, *ys]
+  out_nz = lin.out_nonzeros
+  if not any(out_nz):
+    return primals_out, _zero_tangents(primals_out, out_nz, [])
+  hoisted_res = [loop_invariant[f] for f, h in zip(res_fwd, hoisted) if h]
+  const_dots, init_dots, xs_dots = _split(tangents, num_consts, num_carry)
+  const_dots = [t for t in const_dots if type(t) is not ad.Zero]
+  init_dots = [ad.instantiate_zeros(t) for t, c in zip(init_dots, carry_nz) if c]
+  xs_dots = [t for t in xs_dots if type(t) is not ad.Zero]
+  n_lc, n_cd, n_kd, n_xd = len(lin.linear_consts), len(const_dots), len(init_dots), len(xs_dots)
+  # The linear body takes (consts, residuals, const dots, carry dots, xs dots): make it
+  # (consts, hoisted residuals, const dots | carry dots | stacked residuals, xs dots).
+  res_at = [n_lc + k for k in range(lin.num_res)]
+  dots_at = n_lc + lin.num_res
+  in_order = [*range(n_lc), *(i for i, h in zip(res_at, hoisted) if h),
+              *range(dots_at, dots_at + n_cd + n_kd),
+              *(i for i, h in zip(res_at, hoisted) if not h),
+              *range(dots_at + n_cd + n_kd, dots_at + n_cd + n_kd + n_xd)]
+  linear = _permuted(lin.linear, in_order, list(range(len(lin.linear.out_avals))))
+  tangents_out = scan_p.bind(*lin.linear_consts, *hoisted_res, *const_dots, *init_dots,
+                             *stacked, *xs_dots, reverse=reverse, length=length, jaxpr=linear,
+                             num_consts=n_lc + len(hoisted_res) + n_cd, num_carry=n_kd,
+                             unroll=unroll)
+  return primals_out, _zero_tangents(primals_out, out_nz, tangents_out)
+
+
+def _unstacked(aval: ShapedArray) -> ShapedArray:
+  return ShapedArray(aval.shape[1:], aval.dtype, aval.weak_type)
+
+
+def _aval_of(x) -> ShapedArray:
+  return x.aval if ad.is_undefined_primal(x) else core.get_aval(x)
+
+
+def _scan_transpose(cts, *args, reverse, length, jaxpr, num_consts, num_carry, unroll):
+  consts, init, xs = _split(args, num_consts, num_carry)
+  # Every carry is treated as linear: a defined one can only be an instantiated zero tangent
+  # (its cotangent is dropped below).
+  init_undef = [ad.is_undefined_primal(x) for x in init]
+  const_undef = [ad.is_undefined_primal(x) for x in consts]
+  xs_undef = [ad.is_undefined_primal(x) for x in xs]
+  ct_carry, ct_ys = list(cts[:num_carry]), list(cts[num_carry:])
+  ys_nz = _nonzeros(ct_ys)
+  res_consts = [c for c, u in zip(consts, const_undef) if not u]
+  res_xs = [x for x, u in zip(xs, xs_undef) if not u]
+  lin_const_avals = [c.aval for c, u in zip(consts, const_undef) if u]
+  carry_avals = [_aval_of(x) for x in init]
+  transposed, t_consts = transforms.transpose(
+      jaxpr, const_undef + [True] * num_carry + xs_undef, [True] * num_carry + ys_nz)
+  n_tc, n_rc, n_lc, n_rx = len(t_consts), len(res_consts), len(lin_const_avals), len(res_xs)
+
+  # (res consts | const-ct accumulators, carry cts | res xs, ys cts) ->
+  # (accumulators + const cts, carry cts, xs cts)
+  def body(*values):
+    t_c, res_c, acc, ct_c, res_x, ct_y = _split(values, n_tc, n_rc, n_lc, num_carry, n_rx)
+    outs = transforms.run(transposed, *t_c, *res_c, *res_x, *ct_c, *ct_y)
+    ct_consts, ct_carry_in, ct_xs = _split(outs, n_lc, num_carry)
+    return [*(ad.add_tangents(a, c) for a, c in zip(acc, ct_consts)), *ct_carry_in, *ct_xs]
+
+  avals = [*(core.get_aval(c) for c in t_consts), *(core.get_aval(c) for c in res_consts),
+           *lin_const_avals, *carry_avals, *(_unstacked(core.get_aval(x)) for x in res_xs),
+           *(_unstacked(core.get_aval(ct)) for ct in ct_ys if type(ct) is not ad.Zero)]
+  body_closed, body_consts = transforms.trace(body, avals)
+  outs = scan_p.bind(*body_consts, *t_consts, *res_consts,
+                     *(ad.zeros_like_aval(a) for a in lin_const_avals),
+                     *(ad.instantiate_zeros(ct) for ct in ct_carry), *res_xs,
+                     *(ct for ct in ct_ys if type(ct) is not ad.Zero),
+                     reverse=not reverse, length=length, jaxpr=body_closed,
+                     num_consts=len(body_consts) + n_tc + n_rc, num_carry=n_lc + num_carry,
+                     unroll=unroll)
+  ct_consts, ct_init, ct_xs = _split(outs, n_lc, num_carry)
+  ct_consts, ct_xs = iter(ct_consts), iter(ct_xs)
+  return [*(next(ct_consts) if u else None for u in const_undef),
+          *(ct if u else None for ct, u in zip(ct_init, init_undef)),
+          *(next(ct_xs) if u else None for u in xs_undef)]
+
+
+ad.primitive_jvps[scan_p] = _scan_jvp
+ad.primitive_linearizations[scan_p] = _scan_linearize
+ad.primitive_transposes[scan_p] = _scan_transpose
+
+
+# ------------------------------------------------------------------------------------------------
+# Batching: a fixpoint finds which carries are batched (batched initially, or made batched by
+# the body). A while whose predicate becomes batched batches every carry and runs until all
+# lanes are done (the impl keeps finished lanes with a select); a scan keeps the batch axis of
+# xs and ys second, after the scanned axis.
+
+
+def _batch_fixpoint(body_batched: Callable, carry_bat: list[bool]) -> list[bool]:
+  for _ in range(len(carry_bat) + 1):
+    out = body_batched(carry_bat)[:len(carry_bat)]
+    new = [a or b for a, b in zip(carry_bat, out)]
+    if new == carry_bat:
+      return carry_bat
+    carry_bat = new
+  raise AssertionError("carry batching fixpoint not reached")
+
+
+def _while_batch(axis_data, vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+  cconsts, bconsts, init = _split(vals, cond_nconsts, body_nconsts)
+  cconst_dims, bconst_dims, init_dims = _split(dims, cond_nconsts, body_nconsts)
+  carry_bat = _batch_fixpoint(
+      lambda bat: transforms.batched_outputs(body_jaxpr, axis_data,
+                                             bconst_dims + [0 if b else None for b in bat]),
+      [d is not None for d in init_dims])
+  carry_dims = [0 if b else None for b in carry_bat]
+  pred_batched = transforms.batched_outputs(cond_jaxpr, axis_data, cconst_dims + carry_dims)[0]
+  if pred_batched:
+    # Every lane runs the body until all are done: every carry is batched.
+    carry_dims = [0] * len(init)
+    pred_dims = [0]
+  else:
+    # The predicate's rank (nonzero when this loop was already batched) must prefix the
+    # carries' shapes, so batched carries put their batch axis after it.
+    rank = cond_jaxpr.out_avals[0].ndim
+    carry_dims = [rank if b else None for b in carry_bat]
+    pred_dims = [None]
+  body, body_consts, _ = transforms.batch(body_jaxpr, axis_data, bconst_dims + carry_dims,
+                                          carry_dims)
+  cond, cond_consts, _ = transforms.batch(cond_jaxpr, axis_data, cconst_dims + carry_dims,
+                                          pred_dims)
+  new_init = [x if new is None else batching.move_dim_to(x, old, new, axis_data.size)
+              for x, old, new in zip(init, init_dims, carry_dims)]
+  outs = while_p.bind(*cond_consts, *cconsts, *body_consts, *bconsts, *new_init,
+                      cond_jaxpr=cond, body_jaxpr=body,
+                      cond_nconsts=len(cond_consts) + cond_nconsts,
+                      body_nconsts=len(body_consts) + body_nconsts)
+  return outs, carry_dims
+
+
+def _scan_batch(axis_data, vals, dims, *, reverse, length, jaxpr, num_consts, num_carry,
+                unroll):
+  consts, init, xs = _split(vals, num_consts, num_carry)
+  const_dims, init_dims, xs_dims = _split(dims, num_consts, num_carry)
+  const_in = [None if d is None else 0 for d in const_dims]
+  xs_in = [None if d is None else 0 for d in xs_dims]
+  carry_bat = _batch_fixpoint(
+      lambda bat: transforms.batched_outputs(
+          jaxpr, axis_data, const_in + [0 if b else None for b in bat] + xs_in),
+      [d is not None for d in init_dims])
+  carry_in = [0 if b else None for b in carry_bat]
+  ys_bat = transforms.batched_outputs(jaxpr, axis_data, const_in + carry_in + xs_in)[num_carry:]
+  body, body_consts, _ = transforms.batch(jaxpr, axis_data, const_in + carry_in + xs_in,
+                                          carry_in + [0 if b else None for b in ys_bat])
+  new_consts = [x if d is None else batching.moveaxis(x, d, 0)
+                for x, d in zip(consts, const_dims)]
+  new_init = [x if not b else batching.move_dim_to(x, d, 0, axis_data.size)
+              for x, d, b in zip(init, init_dims, carry_bat)]
+  new_xs = [x if d is None else batching.moveaxis(x, d, 1) for x, d in zip(xs, xs_dims)]
+  outs = scan_p.bind(*body_consts, *new_consts, *new_init, *new_xs, reverse=reverse,
+                     length=length, jaxpr=body, num_consts=len(body_consts) + num_consts,
+                     num_carry=num_carry, unroll=unroll)
+  return outs, carry_in + [1 if b else None for b in ys_bat]
+
+
+batching.primitive_batchers[while_p] = _while_batch
+batching.primitive_batchers[scan_p] = _scan_batch
