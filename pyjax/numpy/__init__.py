@@ -17,6 +17,22 @@ from pyjax._src.numpy.reductions import (  # noqa: F401
     all, amax, amin, any, argmax, argmin, count_nonzero, max, mean, min, prod, std, sum, var)
 from pyjax._src.numpy.ufuncs import *  # noqa: F401,F403
 from pyjax._src.numpy.ufuncs import power as pow  # noqa: F401
+# Each module below lists its public names in `__all__`.
+from pyjax._src.numpy.calculus import *  # noqa: F401,F403
+from pyjax._src.numpy.convolution import *  # noqa: F401,F403
+from pyjax._src.numpy.cumulative import *  # noqa: F401,F403
+from pyjax._src.numpy.einsum import *  # noqa: F401,F403
+from pyjax._src.numpy.functional import *  # noqa: F401,F403
+from pyjax._src.numpy.index_tricks import *  # noqa: F401,F403
+from pyjax._src.numpy.io import *  # noqa: F401,F403
+from pyjax._src.numpy.manipulation import *  # noqa: F401,F403
+from pyjax._src.numpy.polynomial import *  # noqa: F401,F403
+from pyjax._src.numpy.predicates import *  # noqa: F401,F403
+from pyjax._src.numpy.products import *  # noqa: F401,F403
+from pyjax._src.numpy.setops import *  # noqa: F401,F403
+from pyjax._src.numpy.sorting import *  # noqa: F401,F403
+from pyjax._src.numpy.statistics import *  # noqa: F401,F403
+from pyjax._src.numpy.window_functions import *  # noqa: F401,F403
 
 # NumPy's abstract scalar categories, for `jnp.issubdtype(x.dtype, jnp.floating)`.
 generic, number, inexact, floating, complexfloating = (

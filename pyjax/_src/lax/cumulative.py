@@ -1,0 +1,2 @@
+"""Cumulative reductions: cumsum, cumprod, cummax, cummin, cumlogsumexp."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""`jnp.convolve` and `jnp.correlate`."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Cumulative functions of `jax.numpy`: cumsum, cumprod and their nan- and cumulative_ forms."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Index helpers of `jax.numpy`: take and friends, index grids and index arithmetic."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Polynomial functions of `jax.numpy` (poly*, roots)."""
+__all__: list[str] = []

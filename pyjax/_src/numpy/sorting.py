@@ -1,0 +1,2 @@
+"""Sorting, searching and counting in `jax.numpy`."""
+__all__: list[str] = []
