@@ -3,12 +3,14 @@ from pyjax._src.lax import convolution as _convolution
 from pyjax._src.lax import cumulative as _cumulative
 from pyjax._src.lax import lax as _lax
 from pyjax._src.lax import slicing as _slicing
+from pyjax._src.lax import special as _special
 from pyjax._src.lax import windowed_reductions as _windowed_reductions
 from pyjax._src.lax.lax import *  # noqa: F401,F403
 from pyjax._src.lax.slicing import *  # noqa: F401,F403
 from pyjax._src.lax.convolution import *  # noqa: F401,F403
 from pyjax._src.lax.windowed_reductions import *  # noqa: F401,F403
 from pyjax._src.lax.cumulative import *  # noqa: F401,F403
+from pyjax._src.lax.special import *  # noqa: F401,F403
 from pyjax._src.lax.control_flow import (  # noqa: E402,F401
     associative_scan, cond, fori_loop, map, scan, switch, while_loop)
 from pyjax._src.lax.fft import FftType, fft  # noqa: E402,F401
@@ -18,4 +20,20 @@ from pyjax._src.lax.parallel import (  # noqa: E402,F401
 
 # The operations each module defines (tests check that every one of them is tested).
 __all__ = sorted({*_lax.__all__, *_slicing.__all__, *_convolution.__all__,
-                  *_windowed_reductions.__all__, *_cumulative.__all__})
+                  *_windowed_reductions.__all__, *_cumulative.__all__, *_special.__all__})
+
+
+def _exported_primitives() -> dict:
+  # JAX exports its primitives (`lax.add_p`, ...) for users who define rules or interpret jaxprs;
+  # `reduce_scatter_p` is internal in JAX (psum_scatter binds it).
+  from pyjax._src.core import Primitive
+  from pyjax._src.lax import (control_flow, dot, elementwise, fft, parallel, reductions,
+                              sorting, structural)
+  modules = (elementwise, structural, reductions, dot, _special, sorting, _slicing,
+             _convolution, _windowed_reductions, _cumulative, control_flow, fft, parallel)
+  return {name: value for module in modules for name, value in vars(module).items()
+          if name.endswith("_p") and not name.startswith("_") and isinstance(value, Primitive)
+          and name != "reduce_scatter_p"}
+
+
+globals().update(_exported_primitives())
