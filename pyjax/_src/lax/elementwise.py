@@ -707,3 +707,47 @@ def _conj_transpose(ct, x, *, input_dtype):
 
 
 ad.deflinear(conj_p, _conj_transpose)
+
+
+# ------------------------------------------------------------------------------------------------
+# reduce_precision: round to a narrower floating-point format, keeping the dtype.
+
+
+def _reduce_precision_dtype(x, *, exponent_bits, mantissa_bits):
+  check_dtype("reduce_precision", x.dtype, FLOATING)
+  return x.dtype
+
+
+def _reduce_precision(x, *, exponent_bits, mantissa_bits):
+  """Rounds on the bit pattern: mantissa to nearest-even, then the exponent range of the target
+  format (overflow to infinity, results below its smallest normal number to signed zero)."""
+  x = np.asarray(x)
+  info = dtypes.finfo(x.dtype)
+  nbits = x.dtype.itemsize * 8
+  src_mantissa, src_exponent = info.nmant, nbits - 1 - info.nmant
+  uint = np.dtype(f"uint{nbits}")
+  bits = x.view(uint)
+  one = uint.type(1)
+  if mantissa_bits < src_mantissa:
+    shift = uint.type(src_mantissa - mantissa_bits)
+    last_kept = (bits >> shift) & one
+    bias = (one << (shift - one)) - one + last_kept
+    rounded = (bits + bias) & ~((one << shift) - one)
+    bits = xp.where(xp.isnan(x), bits, rounded)
+  if exponent_bits < src_exponent:
+    src_bias, dst_bias = (1 << (src_exponent - 1)) - 1, (1 << (exponent_bits - 1)) - 1
+    sign = bits & (one << uint.type(nbits - 1))
+    exponent_mask = uint.type(((1 << src_exponent) - 1) << src_mantissa)
+    exponent = bits & exponent_mask
+    overflow = exponent > uint.type((src_bias + dst_bias) << src_mantissa)
+    underflow = exponent <= uint.type((src_bias - dst_bias) << src_mantissa)
+    bits = xp.where(overflow, sign | exponent_mask, xp.where(underflow, sign, bits))
+    bits = xp.where(xp.isnan(x), x.view(uint), bits)
+  return bits.astype(uint).view(x.dtype)
+
+
+reduce_precision_p = standard_primitive(
+    "reduce_precision", lambda x, **p: x.shape, _reduce_precision_dtype, _reduce_precision,
+    lambda weak, **p: weak)
+batching.defvectorized(reduce_precision_p)  # --- batching
+ad.deflinear(reduce_precision_p, lambda ct, x, **params: [reduce_precision_p.bind(ct, **params)])

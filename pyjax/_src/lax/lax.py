@@ -449,6 +449,60 @@ def stop_gradient(x):
   return tree_util.tree_map(_st.stop_gradient_p.bind, x)
 
 
+def reciprocal(x):
+  """Elementwise 1 / x (an `integer_pow` with exponent -1)."""
+  return integer_pow(x, -1)
+
+
+def batch_matmul(lhs, rhs, precision=None):
+  """Matrix products of the trailing two dimensions, batched over the leading ones."""
+  lhs_ndim, rhs_ndim = np.ndim(lhs), np.ndim(rhs)
+  if lhs_ndim != rhs_ndim:
+    raise ValueError(f"Arguments to batch_matmul must have same ndim, got {lhs_ndim}, {rhs_ndim}")
+  if lhs_ndim < 2:
+    raise ValueError(f"Arguments to batch_matmul must be at least 2D, got {lhs_ndim}, {rhs_ndim}")
+  batch = tuple(range(lhs_ndim - 2))
+  return dot_general(lhs, rhs, (((lhs_ndim - 1,), (rhs_ndim - 2,)), (batch, batch)),
+                     precision=precision)
+
+
+def collapse(operand, start_dimension: int, stop_dimension: int | None = None):
+  """`operand` with dimensions `start_dimension:stop_dimension` merged into one."""
+  shape = np.shape(operand)
+  lo, hi, _ = builtins.slice(start_dimension, stop_dimension).indices(len(shape))
+  if hi < lo:
+    raise ValueError(f"Invalid dimension range passed to collapse: {shape}"
+                     f"[{start_dimension}:{stop_dimension}]")
+  size = builtins.int(np.prod(shape[lo:hi], dtype=np.int64))
+  return reshape(operand, (*shape[:lo], size, *shape[hi:]))
+
+
+def broadcast_shapes(*shapes):
+  """The shape NumPy-style broadcasting of `shapes` gives."""
+  from pyjax._src.numpy.lax_numpy import broadcast_shapes as _broadcast_shapes
+  return _broadcast_shapes(*shapes)
+
+
+def optimization_barrier(operand):
+  """`operand` (any pytree of arrays) unchanged, with a barrier that keeps a compiler from moving
+  computation across it (e.g. to stop rematerialized code being merged back)."""
+  leaves, treedef = tree_util.tree_flatten(operand)
+  return tree_util.tree_unflatten(treedef, _st.optimization_barrier_p.bind(*leaves))
+
+
+def reduce_precision(operand, exponent_bits: int, mantissa_bits: int):
+  """`operand` rounded to the floating-point format with `exponent_bits` and `mantissa_bits`
+  (e.g. 5 and 10 emulate float16), keeping its dtype."""
+  exponent_bits, mantissa_bits = operator.index(exponent_bits), operator.index(mantissa_bits)
+  if exponent_bits < 1:
+    raise ValueError(f"reduce_precision: exponent_bits must be positive; got {exponent_bits}")
+  if mantissa_bits < 0:
+    raise ValueError(
+        f"reduce_precision: mantissa_bits must be non-negative; got {mantissa_bits}")
+  return _ew.reduce_precision_p.bind(operand, exponent_bits=exponent_bits,
+                                     mantissa_bits=mantissa_bits)
+
+
 __all__ = sorted([name for name, value in globals().items()
                   if not name.startswith("_") and callable(value)
                   and getattr(value, "__module__", None) == __name__] + ["RoundingMethod"])

@@ -992,3 +992,23 @@ def _clamp_jvp(primals, tangents):
 
 
 ad.primitive_jvps[clamp_p] = _clamp_jvp
+
+
+# ------------------------------------------------------------------------------------------------
+# optimization_barrier: the identity on any number of operands, which a compiler must not move
+# computation across. Eagerly and in the NumPy interpreter it is a no-op.
+
+optimization_barrier_p = Primitive("optimization_barrier", multiple_results=True)
+optimization_barrier_p.def_impl(lambda *operands: list(operands))
+optimization_barrier_p.def_abstract_eval(lambda *avals: list(avals))
+optimization_barrier_p.weak_type_rule = lambda *weak_types: list(weak_types)
+
+
+def _optimization_barrier_jvp(primals, tangents):
+  # The tangents pass beside the barrier: it constrains scheduling, not values.
+  return optimization_barrier_p.bind(*primals), list(tangents)
+
+
+ad.primitive_jvps[optimization_barrier_p] = _optimization_barrier_jvp
+batching.primitive_batchers[optimization_barrier_p] = (
+    lambda axis_data, vals, dims: (optimization_barrier_p.bind(*vals), list(dims)))
