@@ -17,6 +17,7 @@ $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
 
 demo: $(VENV)/.installed-examples
 	$(PY) examples/quickstart.py
+	$(PY) examples/mlp_sin.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -q -n 2 tests

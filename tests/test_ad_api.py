@@ -359,6 +359,17 @@ def test_vjp_errors_match_oracle():
   same_error(lambda: ours((1.0, 1.0), 2.0), lambda: theirs((1.0, 1.0), 2.0))
 
 
+def test_vjp_cotangents_of_integer_outputs():
+  # Any cotangent of the right shape stands for an integer output's float0 one; a float0
+  # cotangent for a float output is an error.
+  _, ours = pyjax.vjp(lambda x, n: (x * n, n), 1.0, 2)
+  _, theirs = jax.vjp(lambda x, n: (x * n, n), 1.0, 2)
+  for ct in ((1.0, np.int32(3)), (1.0, np.float32(3)), (1.0, np.zeros((), jax.dtypes.float0))):
+    assert_tree_close(ours(ct), theirs(ct))
+  for ct in ((1.0, np.zeros(2, np.int32)), (np.zeros((), jax.dtypes.float0), 1)):
+    same_error(lambda: ours(ct), lambda: theirs(ct))
+
+
 def test_has_aux_requires_a_pair():
   with pytest.raises(TypeError, match="expected function with aux output to return a "
                                       "two-element tuple"):

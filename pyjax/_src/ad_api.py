@@ -211,15 +211,16 @@ class _VJPBackward:
         continue
       got = core.get_aval(ct)
       expected = ad.tangent_aval(aval)
+      # JAX lets any cotangent of the right shape stand for a float0 one (an integer output's).
       if got.shape != expected.shape or (got.dtype != expected.dtype
-                                         and got.dtype != dtypes.float0):
+                                         and expected.dtype != dtypes.float0):
         raise ValueError(
             "unexpected JAX type (e.g. shape/dtype) for argument to VJP function: got "
             f"{got.str_short(short_dtypes=False)}, but expected "
             f"{expected.str_short(short_dtypes=False)} because the corresponding output of "
             f"the differentiated function had JAX type {aval.str_short(short_dtypes=False)}")
-    flat_cts = [ad.Zero(ad.tangent_aval(a)) if ad.is_float0(ct) else ct
-                for ct, a in zip(flat_cts, self.out_avals)]
+    flat_cts = [ad.Zero(t) if t.dtype == dtypes.float0 or ad.is_float0(ct) else ct
+                for ct, t in zip(flat_cts, map(ad.tangent_aval, self.out_avals))]
     linear = ad.Linearized(self.linear.jaxpr, consts, self.linear.in_nonzeros,
                            self.linear.out_nonzeros, self.linear.in_avals,
                            self.linear.out_avals)

@@ -41,7 +41,10 @@ class ShapedArray:
 
   def str_short(self, short_dtypes: bool = True) -> str:
     """`f32[3,4]`: the form used in jaxpr binders (weak type not shown)."""
-    name = dtypes.short_dtype_name(self.dtype) if short_dtypes else self.dtype.name
+    if short_dtypes or self.dtype == dtypes.float0:  # NumPy names float0 'void'
+      name = dtypes.short_dtype_name(self.dtype)
+    else:
+      name = self.dtype.name
     return f"{name}[{','.join(str(d) for d in self.shape)}]"
 
   def __str__(self):
