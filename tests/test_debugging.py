@@ -1,5 +1,7 @@
 """debug.print, debug.callback, debug.breakpoint and pure_callback: output, staging and errors,
 against the pinned JAX oracle."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -129,3 +131,41 @@ def test_breakpoint_opens_console_with_runtime_values(monkeypatch):
   assert seen["y"].tolist() == [0.0, 2.0, 4.0]
   assert seen["x"].tolist() == [0.0, 1.0, 2.0]
   assert "pyjax.debug.breakpoint in f" in seen["banner"]
+
+
+def _transformed_print_program(lib, np_, jitted=False):
+  def f(x):
+    lib.debug.print("x={}", x)
+    y = x * 2.0 + 1.0
+    lib.debug.print("y={y}", y=y, ordered=True)
+    lib.debug.callback(lambda v: print("callback", v), y * 3)
+    return (y * x).sum()
+  xs = np.array([0.5, -1.0, 2.0], np.float32)
+  if jitted:
+    return [lib.jit(lib.grad(f))(xs), lib.jit(lib.vmap(lib.grad(f)))(xs)]
+  return [lib.grad(f)(xs), lib.vmap(lib.grad(f))(xs), lib.jvp(lib.vmap(f), (xs,), (xs,))]
+
+
+@pytest.mark.parametrize("jitted", [False, True])
+def test_debug_print_and_callback_under_grad_and_vmap(capsys, jitted):
+  # Each runs once per call on the primal values (per element, in order, under vmap).
+  program = functools.partial(_transformed_print_program, jitted=jitted)
+  (mine, mine_out), (theirs, theirs_out) = _run_both(program, capsys)
+  for m, t in zip(pyjax.tree_util.tree_leaves(mine), jax.tree_util.tree_leaves(theirs)):
+    np.testing.assert_allclose(np.asarray(m), np.asarray(t), rtol=1e-6)
+  assert mine_out.count("callback") == (4 if jitted else 7)
+  if jitted:  # unordered effects of one compiled call may run in any order (in JAX too)
+    assert sorted(mine_out.splitlines()) == sorted(theirs_out.splitlines())
+  else:
+    assert mine_out == theirs_out
+
+
+def test_pure_callback_under_jvp_is_an_error():
+  def f(lib, np_):
+    return lib.grad(lambda x: x * lib.pure_callback(
+        np.cos, lib.ShapeDtypeStruct((), np.float32), x))(1.0)
+  with pytest.raises(ValueError) as theirs:
+    f(jax, jnp)
+  with pytest.raises(ValueError) as mine:
+    f(pyjax, pnp)
+  assert str(mine.value) == str(theirs.value)

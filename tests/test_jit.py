@@ -327,3 +327,54 @@ def test_leaked_tracer_raises_unexpected_tracer_error():
     leaked[0] + 1
   assert "Encountered an unexpected tracer" in str(info.value)
   assert "JAX_CHECK_TRACER_LEAKS" in str(info.value)
+
+
+# jit composed with grad, jvp, vjp and vmap, in every order and nested on both sides.
+_X = np.array([0.5, -1.0, 2.0], np.float32)
+_Y = np.array([1.0, 2.0, 0.3], np.float32)
+_XY = np.stack([_X, _Y])
+
+
+def _loss(n):
+  return lambda x, y: n.sum(n.tanh(x * y) ** 2 + x)
+
+
+def _cubic(n):
+  return lambda x: n.sin(x) * x ** 3
+
+
+_COMPOSITIONS = {
+    "jit(grad)": lambda L, n: L.jit(L.grad(_loss(n)))(_X, _Y),
+    "grad(jit)": lambda L, n: L.grad(L.jit(_loss(n)))(_X, _Y),
+    "jit(jvp)": lambda L, n: L.jit(lambda x: L.jvp(lambda x: _loss(n)(x, _Y), (x,), (_Y,)))(_X),
+    "jvp(jit)": lambda L, n: L.jvp(L.jit(_loss(n)), (_X, _Y), (_Y, _X)),
+    "jit(vjp)": lambda L, n: L.jit(lambda x: L.vjp(_loss(n), x, _Y)[1](1.0))(_X),
+    "vjp(jit)": lambda L, n: L.vjp(L.jit(_loss(n)), _X, _Y)[1](1.0),
+    "jit(vmap)": lambda L, n: L.jit(L.vmap(_loss(n), (0, None)))(_XY, _Y),
+    "vmap(jit)": lambda L, n: L.vmap(L.jit(_loss(n)), (0, None))(_XY, _Y),
+    "vmap(jit(grad))": lambda L, n: L.vmap(L.jit(L.grad(_loss(n))), (0, None))(_XY, _Y),
+    "jit(vmap(grad))": lambda L, n: L.jit(L.vmap(L.grad(_loss(n)), (0, None)))(_XY, _Y),
+    "vmap(grad(jit))": lambda L, n: L.vmap(L.grad(L.jit(_loss(n))), (0, None))(_XY, _Y),
+    "grad(vmap(jit))": lambda L, n: L.grad(
+        lambda x: L.vmap(L.jit(_loss(n)), (0, None))(x, _Y).sum())(_XY),
+    "jit(grad(jit))": lambda L, n: L.jit(L.grad(L.jit(_cubic(n))))(0.7),
+    "jit(grad(jit(grad)))": lambda L, n: L.jit(L.grad(L.jit(L.grad(_cubic(n)))))(0.7),
+    "jit(vmap(jit(grad)))": lambda L, n: L.jit(L.vmap(L.jit(L.grad(_cubic(n)))))(_X),
+    "jit(jvp(jit(vmap)))": lambda L, n: L.jit(lambda x: L.jvp(L.jit(L.vmap(_cubic(n))), (x,),
+                                                             (_Y,)))(_X),
+    "hessian(jit)": lambda L, n: L.hessian(L.jit(lambda x: n.sum(_cubic(n)(x))))(_X),
+    "jacrev(jit(vmap))": lambda L, n: L.jacrev(L.jit(L.vmap(_cubic(n))))(_X),
+    "linearize(jit)": lambda L, n: L.linearize(L.jit(_cubic(n)), _X)[1](_Y),
+}
+
+
+@pytest.mark.parametrize("name", list(_COMPOSITIONS))
+def test_jit_composes_with_every_transformation(name):
+  mine = _COMPOSITIONS[name](pyjax, pnp)
+  theirs = _COMPOSITIONS[name](jax, jnp)
+  mine_leaves, theirs_leaves = (pyjax.tree_util.tree_leaves(mine),
+                                jax.tree_util.tree_leaves(theirs))
+  assert len(mine_leaves) == len(theirs_leaves)
+  for m, t in zip(mine_leaves, theirs_leaves):
+    assert m.dtype == t.dtype and m.shape == t.shape
+    np.testing.assert_allclose(np.asarray(m), np.asarray(t), rtol=2e-5, atol=1e-6)

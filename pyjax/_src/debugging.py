@@ -13,7 +13,7 @@ from pyjax._src import tree_util
 from pyjax._src.array import Array
 from pyjax._src.avals import ShapedArray
 from pyjax._src.core import Primitive, Tracer
-from pyjax._src.interpreters import batching
+from pyjax._src.interpreters import ad, batching
 
 
 def _host_values(values):
@@ -195,6 +195,29 @@ def _per_element_batcher(primitive):
 
 batching.primitive_batchers[debug_print_p] = _per_element_batcher(debug_print_p)
 batching.primitive_batchers[debug_callback_p] = _per_element_batcher(debug_callback_p)
+
+
+# --- differentiation. A debug print or callback sees the primal values and has no outputs, so
+# there is nothing to differentiate: under jvp and grad it runs once, on the primals.
+
+
+def _primal_only_jvp(primitive):
+  def rule(primals, tangents, **params):
+    primitive.bind(*primals, **params)
+    return [], []
+  return rule
+
+
+ad.primitive_jvps[debug_print_p] = _primal_only_jvp(debug_print_p)
+ad.primitive_jvps[debug_callback_p] = _primal_only_jvp(debug_callback_p)
+
+
+def _pure_callback_jvp(primals, tangents, **params):
+  raise ValueError("Pure callbacks do not support JVP. Please use `jax.custom_jvp` to use "
+                   "callbacks while taking gradients.")
+
+
+ad.primitive_jvps[pure_callback_p] = _pure_callback_jvp
 
 
 def _pure_callback_batcher(axis_data, vals, dims, *, callback, result_avals, sharding,

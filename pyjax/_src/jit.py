@@ -64,8 +64,42 @@ class NumpyInterpreter:
         last_use[i] = position
     self.releases = [[i for i in set(ins) if last_use[i] == position and i not in keep]
                      for position, (_, _, _, ins, _) in enumerate(self.program)]
+    self._run = self._straight_line_function()
+
+  def _straight_line_function(self) -> Callable:
+    """The program as generated Python source, one line per equation calling its implementation
+    on local variables: no per-equation loop, dictionary or unpacking of params at run time."""
+    namespace: dict = {}
+
+    def name(slot: int) -> str:
+      if slot in self.initial:
+        namespace[f"k{slot}"] = self.initial[slot]
+        return f"k{slot}"
+      return f"s{slot}"
+
+    lines = [f"def run({', '.join(name(i) for i in self.arg_slots)}):"]
+    for n, ((primitive, impl, params, ins, outs), releases) in enumerate(
+        zip(self.program, self.releases)):
+      namespace[f"f{n}"] = functools.partial(impl, **params) if params else impl
+      call = f"f{n}({', '.join(name(i) for i in ins)})"
+      if not outs:
+        lines.append(f"  {call}")
+      else:
+        comma = "," if primitive.multiple_results else ""
+        lines.append(f"  {', '.join(name(i) for i in outs)}{comma} = {call}")
+      if releases:
+        lines.append(f"  del {', '.join(name(i) for i in releases)}")
+    lines.append(f"  return [{', '.join(name(i) for i in self.out_slots)}]")
+    exec("\n".join(lines), namespace)  # noqa: S102  (source built above from slot numbers only)
+    return namespace["run"]
 
   def __call__(self, *values) -> list:
+    if config.jax_debug_nans or config.jax_debug_infs:
+      return self._interpret(*values)
+    return self._run(*values)
+
+  def _interpret(self, *values) -> list:
+    """The equations one by one, checking each result for NaNs and infinities."""
     env = dict(self.initial)
     for i, value in zip(self.arg_slots, values):
       env[i] = value
@@ -185,6 +219,15 @@ def _hashable_static(value):
   return value
 
 
+_LEAF_TYPES = frozenset({Array, np.ndarray, int, float, bool, complex})
+
+
+@functools.lru_cache(maxsize=64)
+def _positional_leaves_tree(count: int) -> tree_util.PyTreeDef:
+  """The structure of `(args, {})` for `count` positional arguments that are all leaves."""
+  return tree_util.tree_structure(((0,) * count, {}))
+
+
 def _leaf_signature(leaf):
   """What of an argument the traced program depends on, cheaply: shape, dtype and weak type for
   arrays; the type for Python scalars (their dtype follows from it and the x64 flag)."""
@@ -238,6 +281,9 @@ class JitWrapped:
                donate_argnames, inline: bool, keep_unused: bool):
     if not callable(fun):
       raise TypeError(f"Expected a callable value, got {fun}")
+    # First: this copies fun.__dict__, which holds an inner JitWrapped's own fields when fun is,
+    # say, grad(jit(g)); they must not overwrite ours.
+    functools.update_wrapper(self, fun)
     self._fun = fun
     self._static_argnums, self._static_argnames = _resolve_argnums(
         fun, static_argnums, static_argnames)
@@ -255,7 +301,6 @@ class JitWrapped:
     # enclosing transformation are baked into the jaxpr as constants.
     self._cache: "weakref.WeakKeyDictionary[core.Trace, dict]" = weakref.WeakKeyDictionary()
     self._eval_cache: dict = {}  # the same for the (immortal) eval trace, without weakrefs
-    functools.update_wrapper(self, fun)
     _all_jitted.add(self)
 
   @property
@@ -286,7 +331,11 @@ class JitWrapped:
     """(entry, flat dynamic args, donated flags): the cached program for this signature,
     tracing it on a miss."""
     statics, dyn_args, dyn_kwargs, static_nums, donate_nums = self._split_args(args, kwargs)
-    flat_args, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+    if not dyn_kwargs and all(type(a) in _LEAF_TYPES for a in dyn_args):
+      # Only positional leaves, the common call: their structure is known without flattening.
+      flat_args, in_tree = list(dyn_args), _positional_leaves_tree(len(dyn_args))
+    else:
+      flat_args, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
     donated = ()
     if donate_nums or self._donate_argnames:
       donated = []
