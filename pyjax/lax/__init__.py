@@ -19,8 +19,9 @@ from pyjax._src.lax.parallel import (  # noqa: E402,F401
     all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter)
 
 # The operations each module defines (tests check that every one of them is tested).
-__all__ = sorted({*_lax.__all__, *_slicing.__all__, *_convolution.__all__,
-                  *_windowed_reductions.__all__, *_cumulative.__all__, *_special.__all__})
+__all__ = sorted({name for module in (_lax, _slicing, _convolution, _windowed_reductions,
+                                      _cumulative, _special)
+                  for name in getattr(module, "__all__", ())})
 
 
 def _exported_primitives() -> dict:
