@@ -59,8 +59,8 @@ def main() -> None:
   for name, r in rows.items():
     print(f"{name:<32}{r['pyjax'] * 1e6:>9.2f} us{r['jax'] * 1e6:>9.2f} us"
           f"{r['pyjax'] / r['jax']:>12.2f}")
-  print("\npyjax runs jitted programs with its NumPy interpreter (one NumPy call per equation);"
-        "\nthe C compiler will replace it behind the same interface.")
+  print("\npyjax runs a jitted program as generated straight-line Python, one NumPy call per"
+        "\nequation; the C compiler will replace it behind the same interface.")
 
 
 if __name__ == "__main__":
