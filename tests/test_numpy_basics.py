@@ -642,6 +642,9 @@ REPRS = [
     lambda np_: np_.array([1.0, 2.0]) * 1.0,
     lambda np_: np_.linspace(0, 1, 5),
     lambda np_: np_.asarray(2.0) + 1,
+    # the dtype does not fit after the last line
+    lambda np_: np_.linspace(-3, 3, 10) * np_.pi,
+    lambda np_: (np_.arange(32.0).reshape(4, 8) - 7) ** 3 / 1e3,
 ]
 
 

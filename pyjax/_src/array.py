@@ -170,8 +170,14 @@ class Array:
     extra = f"dtype={v.dtype.name}" + (", weak_type=True" if self.weak_type else "")
     if v.size == 0:
       return f"Array([], shape={v.shape}, {extra})"
-    body = np.array2string(v, prefix="Array(", suffix=",", separator=", ")
-    return f"Array({body}, {extra})"
+    line_width = np.get_printoptions()["linewidth"]
+    body = np.array2string(v, prefix="Array(", suffix=",", separator=", ",
+                           max_line_width=line_width)
+    # As JAX does: when the dtype does not fit after the last line, it is pushed right by the
+    # prefix's width (JAX's quirk: on the same line, not on a new one).
+    last_line_len = len(body) - body.rfind("\n") + 1
+    sep = " " * len("Array(") if last_line_len + len(extra) + 2 > line_width else " "
+    return f"Array({body},{sep}{extra})"
 
   def __str__(self):
     extended = self._extended_dtype()
