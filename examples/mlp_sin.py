@@ -37,7 +37,7 @@ def loss(params, x, y):
 
 
 @jit
-def update(params, x, y, learning_rate=0.05):
+def update(params, x, y, learning_rate=0.03):
   grads = grad(loss)(params, x, y)
   return jax.tree.map(lambda p, g: p - learning_rate * g, params, grads)
 
