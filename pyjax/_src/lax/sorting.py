@@ -15,8 +15,10 @@ import numpy as np
 from pyjax._src import dtypes
 from pyjax._src.avals import ShapedArray
 from pyjax._src.backend import xp
+from pyjax._src import core
 from pyjax._src.core import Primitive
-from pyjax._src.interpreters import batching
+from pyjax._src.interpreters import ad, batching
+from pyjax._src.lax import lax
 
 # ------------------------------------------------------------------------------------------------
 # sort
@@ -68,6 +70,44 @@ def _sort_batcher(axis_data, vals, dims, *, dimension, is_stable, num_keys):
 
 
 batching.primitive_batchers[sort_p] = _sort_batcher
+
+
+def _sort_jvp(primals, tangents, *, dimension, is_stable, num_keys):
+  # Each tangent moves with its operand: sort it as an extra operand under the same keys. The
+  # tangent sort is linear in the tangents (keys are primal), so reverse mode transposes it.
+  params = dict(dimension=dimension, is_stable=is_stable, num_keys=num_keys)
+  outs = sort_p.bind(*primals, **params)
+  live = [i for i, t in enumerate(tangents) if not _is_zero_tangent(t)]
+  out_tangents = [ad.Zero.from_primal(o) for o in outs]
+  if live:
+    moved = sort_p.bind(*primals[:num_keys], *(tangents[i] for i in live), **params)
+    for i, t in zip(live, moved[num_keys:]):
+      out_tangents[i] = t
+  return outs, out_tangents
+
+
+def _is_zero_tangent(t) -> bool:
+  return type(t) is ad.Zero or ad.is_float0(t)
+
+
+def _sort_transpose(cts, *operands, dimension, is_stable, num_keys):
+  # Only non-key operands are linear; the cotangent of one is its output cotangent moved back
+  # by the inverse permutation, which is a sort keyed by the permutation itself.
+  keys = operands[:num_keys]
+  if any(ad.is_undefined_primal(k) for k in keys):
+    raise NotImplementedError("sort is not linear in its keys")
+  iota = lax.broadcasted_iota(np.int32, core.get_aval(keys[0]).shape, dimension)
+  perm = sort_p.bind(*keys, iota, dimension=dimension, is_stable=is_stable,
+                     num_keys=num_keys)[-1]
+  out = [None] * len(operands)
+  for i in range(num_keys, len(operands)):
+    if ad.is_undefined_primal(operands[i]) and type(cts[i]) is not ad.Zero:
+      out[i] = sort_p.bind(perm, cts[i], dimension=dimension, is_stable=True, num_keys=1)[1]
+  return out
+
+
+ad.primitive_jvps[sort_p] = _sort_jvp
+ad.primitive_transposes[sort_p] = _sort_transpose
 
 
 def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
@@ -164,6 +204,34 @@ def _top_k_batcher(axis_data, vals, dims, *, k, axis):
 batching.primitive_batchers[top_k_p] = _top_k_batcher
 
 
+def _top_k_jvp(primals, tangents, *, k, axis):
+  operand, = primals
+  tangent, = tangents
+  values, indices = top_k_p.bind(operand, k=k, axis=axis)
+  if _is_zero_tangent(tangent):
+    return [values, indices], [ad.Zero.from_primal(values), ad.Zero.from_primal(indices)]
+  return [values, indices], [_take_along(tangent, indices, axis), ad.Zero.from_primal(indices)]
+
+
+def _take_along(x, indices, axis):
+  """`x` read at `indices` along `axis` (a one-hot selection: exact for every value, and linear
+  in `x`)."""
+  x_shape = core.get_aval(x).shape
+  shape = core.get_aval(indices).shape
+  rank = len(shape)
+  # Compare every output position with every source position along a new trailing axis.
+  full = (*shape, x_shape[axis])
+  expanded = lax.broadcast_in_dim(indices, full, tuple(range(rank)))
+  hit = lax.eq(expanded, lax.broadcasted_iota(core.get_aval(indices).dtype, full, rank))
+  others = tuple(d for d in range(rank) if d != axis)
+  source = lax.broadcast_in_dim(lax.transpose(x, (*others, axis)), full, (*others, rank))
+  picked = lax.select(hit, source, lax.full_like(source, 0))
+  return lax.reduce_sum(picked, (len(shape),))
+
+
+ad.primitive_jvps[top_k_p] = _top_k_jvp
+
+
 def top_k(operand, k: int, *, axis: int = -1):
   """The `k` largest entries of `operand` along `axis` in descending order and their indices
   (the lower index first among equal entries)."""
@@ -173,4 +241,4 @@ def top_k(operand, k: int, *, axis: int = -1):
   return values, indices
 
 
-__all__ = ["sort", "sort_key_val", "sort_p", "top_k", "top_k_p"]
+__all__ = ["sort", "sort_key_val", "top_k"]

@@ -83,6 +83,10 @@ def _methods() -> dict:
   forwarded.update({name: getattr(lax_numpy, name) for name in
                     ("squeeze", "swapaxes", "ravel", "clip", "dot", "round", "flatten")})
   forwarded.update({"conj": ufuncs.conjugate, "conjugate": ufuncs.conjugate})
+  from pyjax._src.numpy import sorting, statistics
+  forwarded.update({name: getattr(sorting, name) for name in
+                    ("sort", "argsort", "searchsorted", "nonzero", "argpartition")})
+  forwarded["ptp"] = statistics.ptp
   methods = {name: _method(fn) for name, fn in forwarded.items()}
   methods.update({"reshape": _reshape, "transpose": _transpose, "astype": _astype})
   return methods
