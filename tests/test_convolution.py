@@ -97,24 +97,24 @@ def test_values_match_oracle(name):
 
 
 def test_shape_helpers_match_oracle():
-  for m in (plax, jax.lax):
-    assert m.padtype_to_pads((7, 6), (3, 2), (2, 4), "SAME") == [(1, 1), (0, 0)]
+  for lax in (plax, jax.lax):
+    assert lax.padtype_to_pads((7, 6), (3, 2), (2, 4), "SAME") == [(1, 1), (0, 0)]
   cases = [
-      lambda m: m.padtype_to_pads((7, 6, 5), (3, 4, 1), (2, 4, 1), "SAME_LOWER"),
-      lambda m: m.padtype_to_pads((7,), (3,), (2,), "valid"),
-      lambda m: m.conv_shape_tuple((2, 4, 7, 6), (3, 4, 2, 3), (2, 1), "SAME"),
-      lambda m: m.conv_shape_tuple((4, 4, 7, 6), (6, 4, 2, 3), (1, 2), ((1, 0), (2, 2)), 2),
-      lambda m: m.conv_general_shape_tuple((2, 5, 6, 3), (3, 2, 3, 4), (1, 2), "SAME",
+      lambda lax: lax.padtype_to_pads((7, 6, 5), (3, 4, 1), (2, 4, 1), "SAME_LOWER"),
+      lambda lax: lax.padtype_to_pads((7,), (3,), (2,), "valid"),
+      lambda lax: lax.conv_shape_tuple((2, 4, 7, 6), (3, 4, 2, 3), (2, 1), "SAME"),
+      lambda lax: lax.conv_shape_tuple((4, 4, 7, 6), (6, 4, 2, 3), (1, 2), ((1, 0), (2, 2)), 2),
+      lambda lax: lax.conv_general_shape_tuple((2, 5, 6, 3), (3, 2, 3, 4), (1, 2), "SAME",
                                            ("NHWC", "HWIO", "NHWC")),
-      lambda m: m.conv_transpose_shape_tuple((2, 5, 6, 3), (3, 2, 3, 4), (2, 2), "SAME",
+      lambda lax: lax.conv_transpose_shape_tuple((2, 5, 6, 3), (3, 2, 3, 4), (2, 2), "SAME",
                                              ("NHWC", "HWIO", "NHWC")),
-      lambda m: m.conv_transpose_shape_tuple((2, 5, 6, 3), (3, 2, 3, 4), (2, 3),
+      lambda lax: lax.conv_transpose_shape_tuple((2, 5, 6, 3), (3, 2, 3, 4), (2, 3),
                                              ((1, 1), (0, 2)), ("NHWC", "HWIO", "NCHW")),
-      lambda m: m.conv_general_permutations(("NHWC", "HWIO", "NCHW")),
-      lambda m: m.conv_general_permutations(("CWNH", "OHWI", "HNWC")),
-      lambda m: tuple(m.conv_dimension_numbers((1, 2, 3, 4), (1, 2, 3, 4),
+      lambda lax: lax.conv_general_permutations(("NHWC", "HWIO", "NCHW")),
+      lambda lax: lax.conv_general_permutations(("CWNH", "OHWI", "HNWC")),
+      lambda m: tuple(lax.conv_dimension_numbers((1, 2, 3, 4), (1, 2, 3, 4),
                                                ("NHWC", "HWIO", "NHWC"))),
-      lambda m: tuple(m.conv_dimension_numbers((1, 2, 3), (1, 2, 3), None)),
+      lambda m: tuple(lax.conv_dimension_numbers((1, 2, 3), (1, 2, 3), None)),
   ]
   for case in cases:
     p, j = case(plax), case(jax.lax)

@@ -557,6 +557,6 @@ def conv_general_dilated_patches(lhs, filter_shape: Sequence[int], window_stride
 
 
 __all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
-           "conv_general_dilated_p", "conv_general_dilated_patches", "conv_general_permutations",
+           "conv_general_dilated_patches", "conv_general_permutations",
            "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose",
            "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads"]

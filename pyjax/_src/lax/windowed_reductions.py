@@ -664,6 +664,4 @@ def reduce(operands, init_values, computation, dimensions):
   return tree_util.tree_unflatten(tree, outs)
 
 
-__all__ = ["reduce", "reduce_p", "reduce_window", "reduce_window_max_p", "reduce_window_min_p",
-           "reduce_window_p", "reduce_window_shape_tuple", "reduce_window_sum_p",
-           "select_and_gather_add_p", "select_and_scatter_add_p"]
+__all__ = ["reduce", "reduce_window", "reduce_window_shape_tuple"]
