@@ -248,22 +248,9 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
 
 
 def nonzero(a, *, size=None, fill_value=None):
-  """Indices of the nonzero elements, one array per dimension. Needs a concrete `a` unless
-  `size` is given."""
-  a = _as_array("nonzero", a)
-  if isinstance(a, Tracer) and a.to_concrete_value() is None:
-    raise errors.ConcretizationTypeError(
-        a, "The size argument of jnp.nonzero must be statically specified to use jnp.nonzero "
-           "within JAX transformations.\n")
-  value = np.asarray(a if isinstance(a, Array) else a.to_concrete_value())
-  indices = np.nonzero(value) if value.ndim else np.nonzero(value.reshape(1))
-  index_dtype = dtypes.default_int_dtype()
-  if size is not None:
-    size = operator.index(size)
-    fills = fill_value if isinstance(fill_value, tuple) else (fill_value or 0,) * len(indices)
-    indices = tuple(np.concatenate([i[:size], np.full(max(size - len(i), 0), f)])
-                    for i, f in zip(indices, fills))
-  return tuple(Array(np.asarray(i, index_dtype)) for i in indices)
+  """Indices of the nonzero elements, one array per dimension (see `jnp.nonzero`)."""
+  from pyjax._src.numpy import sorting  # sorting builds on this module
+  return sorting.nonzero(a, size=size, fill_value=fill_value)
 
 
 def clip(arr=None, /, min=None, max=None):  # noqa: A002
