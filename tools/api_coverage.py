@@ -1,0 +1,131 @@
+"""API coverage: which public names of JAX's namespaces pyjax provides.
+
+Compares each pyjax namespace with the oracle's (jax 0.10.2) and prints, per namespace, the share
+of the oracle's public names that pyjax has, the names it lacks, and the names left out on purpose
+(`EXCLUDED`, which do not count as covered).
+
+  python tools/api_coverage.py              # summary and missing names
+  python tools/api_coverage.py --markdown   # rows for the README's status table
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import types
+
+# (oracle module, pyjax module) pairs. `jax.scipy.stats` also holds the functions of its
+# distribution submodules, named `submodule.function`.
+NAMESPACES = [
+    ("jax.numpy", "pyjax.numpy"),
+    ("jax.numpy.linalg", "pyjax.numpy.linalg"),
+    ("jax.numpy.fft", "pyjax.numpy.fft"),
+    ("jax.lax", "pyjax.lax"),
+    ("jax.nn", "pyjax.nn"),
+    ("jax.nn.initializers", "pyjax.nn.initializers"),
+    ("jax.scipy.special", "pyjax.scipy.special"),
+    ("jax.scipy.stats", "pyjax.scipy.stats"),
+    ("jax.scipy.linalg", "pyjax.scipy.linalg"),
+]
+
+# Names deliberately left out of pyjax, by oracle namespace, with the reason.
+EXCLUDED: dict[str, dict[str, str]] = {
+    "jax.lax": {
+        "sharding_constraint_p": "sharding: pyjax runs on one device and has no shardings",
+    },
+}
+
+
+@dataclasses.dataclass
+class Coverage:
+  oracle_name: str
+  pyjax_name: str
+  present: bool               # whether the pyjax namespace exists
+  oracle_names: list[str]
+  covered: list[str]
+  missing: list[str]
+  excluded: dict[str, str]
+  extra: list[str]            # public pyjax names the oracle lacks
+
+  @property
+  def share(self) -> float:
+    return len(self.covered) / len(self.oracle_names) if self.oracle_names else 1.0
+
+
+def _import(name: str):
+  try:
+    return importlib.import_module(name)
+  except ImportError:
+    return None
+
+
+def public_names(module) -> set[str]:
+  """The module's public non-module attributes, plus `sub.fn` for the public functions of
+  submodules that live under it (the distributions of `scipy.stats`)."""
+  if module is None:
+    return set()
+  names = set()
+  for name in dir(module):
+    if name.startswith("_"):
+      continue
+    value = getattr(module, name)
+    if isinstance(value, types.ModuleType):
+      if value.__name__.startswith(module.__name__ + ".") and module.__name__.endswith(".stats"):
+        names.update(f"{name}.{sub}" for sub in dir(value)
+                     if not sub.startswith("_")
+                     and not isinstance(getattr(value, sub), types.ModuleType))
+      continue
+    names.add(name)
+  return names
+
+
+def coverage(oracle_name: str, pyjax_name: str) -> Coverage:
+  oracle = importlib.import_module(oracle_name)
+  mine = _import(pyjax_name)
+  oracle_names = public_names(oracle)
+  pyjax_names = public_names(mine)
+  excluded = EXCLUDED.get(oracle_name, {})
+  return Coverage(oracle_name, pyjax_name, mine is not None, sorted(oracle_names),
+                  covered=sorted(oracle_names & pyjax_names),
+                  missing=sorted(oracle_names - pyjax_names - set(excluded)),
+                  excluded=dict(sorted(excluded.items())),
+                  extra=sorted(pyjax_names - oracle_names))
+
+
+def all_coverage() -> list[Coverage]:
+  return [coverage(o, p) for o, p in NAMESPACES]
+
+
+def _print_report(results: list[Coverage]) -> None:
+  for c in results:
+    state = "" if c.present else "  (namespace does not exist yet)"
+    print(f"{c.pyjax_name}: {len(c.covered)}/{len(c.oracle_names)} = {c.share:.0%}{state}")
+    if c.missing:
+      print(f"  missing ({len(c.missing)}): {', '.join(c.missing)}")
+    for name, reason in c.excluded.items():
+      print(f"  excluded {name}: {reason}")
+    if c.extra:
+      print(f"  not in JAX: {', '.join(c.extra)}")
+  total = sum(len(c.oracle_names) for c in results)
+  covered = sum(len(c.covered) for c in results)
+  print(f"total: {covered}/{total} = {covered / total:.0%}")
+
+
+def _print_markdown(results: list[Coverage]) -> None:
+  print("| namespace | covered | missing | excluded |")
+  print("|---|---|---|---|")
+  for c in results:
+    print(f"| `{c.pyjax_name}` | {len(c.covered)}/{len(c.oracle_names)} ({c.share:.0%}) | "
+          f"{len(c.missing)} | {len(c.excluded)} |")
+
+
+def main(argv=None) -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--markdown", action="store_true", help="print README table rows")
+  args = parser.parse_args(argv)
+  results = all_coverage()
+  (_print_markdown if args.markdown else _print_report)(results)
+
+
+if __name__ == "__main__":
+  main()
