@@ -339,6 +339,18 @@ def test_checkpoint_jaxpr_text_matches_oracle():
   assert str(ours) == str(theirs)
 
 
+@pytest.mark.parametrize("policy", [
+    lambda cp: cp.dots_saveable, lambda cp: cp.checkpoint_dots_with_no_batch_dims,
+    lambda cp: cp.save_only_these_names("h"), lambda cp: cp.save_any_names_but_these("h")])
+def test_checkpoint_policies_print_as_in_jax(policy):
+  def build(lib, np_module, name):
+    def f(x):
+      return np_module.sum(name(np_module.sin(x), "h") @ x)
+    return lib.make_jaxpr(lib.checkpoint(f, policy=policy(lib.checkpoint_policies)))
+  x = np.ones(3, np.float32)
+  assert str(build(pyjax, pnp, p_checkpoint_name)(x)) == str(build(jax, jnp, j_checkpoint_name)(x))
+
+
 def test_save_only_these_names():
   def block(np_module, name):
     def f(w, x):

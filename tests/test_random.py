@@ -180,6 +180,20 @@ def test_typed_key_array_behaves_like_an_array_of_keys():
   assert repr(pyjax.jit(lambda k: k[1])(keys)) == repr(jkeys[1])
 
 
+def test_typed_keys_under_grad_get_float0_gradients():
+  def f(lib):
+    return lambda x, k: x * lib.random.normal(k)
+  ours = pyjax.grad(f(pyjax), argnums=(0, 1), allow_int=True)(1.0, pr.key(0))
+  theirs = jax.grad(f(jax), argnums=(0, 1), allow_int=True)(1.0, jr.key(0))
+  assert float(ours[0]) == float(theirs[0])
+  assert ours[1].dtype == theirs[1].dtype == jax.dtypes.float0 and ours[1].shape == ()
+  with pytest.raises(TypeError) as mine:
+    pyjax.grad(lambda k: pr.normal(k))(pr.key(0))
+  with pytest.raises(TypeError) as expected:
+    jax.grad(lambda k: jr.normal(k))(jr.key(0))
+  assert str(mine.value) == str(expected.value)
+
+
 def test_key_data_round_trip_and_impl():
   keys = pr.split(pr.key(3), 5)
   data = pr.key_data(keys)

@@ -264,7 +264,9 @@ def _check_input_dtype_revderiv(name: str, holomorphic: bool, allow_int: bool, x
   if holomorphic and not dtypes.issubdtype(dtype, np.complexfloating):
     raise TypeError(f"{name} with holomorphic=True requires inputs with complex dtype, but got "
                     f"{dtype.name}.")
-  if dtypes.issubdtype(dtype, np.integer) or dtypes.issubdtype(dtype, np.bool_):
+  # Typed PRNG keys count as integers here: with allow_int they get float0 gradients.
+  if (dtypes.issubdtype(dtype, dtypes.extended) or dtypes.issubdtype(dtype, np.integer)
+      or dtypes.issubdtype(dtype, np.bool_)):
     if not allow_int:
       raise TypeError(f"{name} requires real- or complex-valued inputs (input dtype that is a "
                       f"sub-dtype of np.inexact), but got {dtype.name}. If you want to use "

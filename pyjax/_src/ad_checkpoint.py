@@ -9,6 +9,7 @@ the recomputation of the other residuals, is staged as another `remat2` equation
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import types
 from typing import Callable, Sequence
@@ -55,18 +56,34 @@ def everything_saveable(primitive, *avals, **params) -> bool:
   return True
 
 
-def dots_saveable(primitive, *avals, **params) -> bool:
-  return primitive is dot_general_p
+# The parametrized policies are frozen dataclasses (hashable, printed in jaxprs as JAX prints
+# them); the others are plain functions, as in JAX.
 
 
-def dots_with_no_batch_dims_saveable(primitive, *avals, **params) -> bool:
-  return primitive is dot_general_p and not params["dimension_numbers"][1][0]
+@dataclasses.dataclass(frozen=True)
+class DotsSaveable:
+  only_if_no_batch_dims: bool = False
+
+  def __call__(self, primitive, *avals, **params) -> bool:
+    if primitive is not dot_general_p:
+      return False
+    return not (self.only_if_no_batch_dims and params["dimension_numbers"][1][0])
 
 
-def save_only_these_names(*names: str) -> Callable:
-  def policy(primitive, *avals, **params):
-    return primitive is name_p and params["name"] in names
-  return policy
+dots_saveable = DotsSaveable(False)
+dots_with_no_batch_dims_saveable = DotsSaveable(True)
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveOnlyTheseNames:
+  saveable_names: frozenset
+
+  def __call__(self, primitive, *avals, **params) -> bool:
+    return primitive is name_p and params["name"] in self.saveable_names
+
+
+def save_only_these_names(*names: str) -> SaveOnlyTheseNames:
+  return SaveOnlyTheseNames(frozenset(names))
 
 
 def save_anything_except_these_names(*names: str) -> Callable:
@@ -75,10 +92,16 @@ def save_anything_except_these_names(*names: str) -> Callable:
   return policy
 
 
-def save_any_names_but_these(*names: str) -> Callable:
-  def policy(primitive, *avals, **params):
-    return primitive is name_p and params["name"] not in names
-  return policy
+@dataclasses.dataclass(frozen=True)
+class SaveAnyNamesButThese:
+  names: frozenset
+
+  def __call__(self, primitive, *avals, **params) -> bool:
+    return primitive is name_p and params["name"] not in self.names
+
+
+def save_any_names_but_these(*names: str) -> SaveAnyNamesButThese:
+  return SaveAnyNamesButThese(frozenset(names))
 
 
 def save_from_both_policies(policy_1: Callable, policy_2: Callable) -> Callable:

@@ -93,9 +93,12 @@ def canonicalize_shape(shape, context: str = "") -> tuple:
     dims = tuple(shape)
   except TypeError:
     dims = (shape,)
-  if any(isinstance(d, Tracer) and not core.is_concrete(d) for d in dims):
+  traced = [d for d in dims if isinstance(d, Tracer) and not core.is_concrete(d)]
+  if traced:
+    # As JAX does: the jit hint, then where each traced dimension came from.
     raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, got "
-                    f"{dims}.{context}")
+                    f"{dims}.{context}\nIf using `jit`, try using `static_argnums` or applying "
+                    "`jit` to smaller subfunctions." + "".join(d._origin_msg() for d in traced))
   try:
     out = tuple(operator.index(d) for d in dims)
   except TypeError:

@@ -143,9 +143,7 @@ def _shape(shape, fun_name):
   if isinstance(shape, (int, np.integer)) or (isinstance(shape, (Array, Tracer)) and
                                               np.ndim(shape) == 0):
     shape = (shape,)
-  return canonicalize_shape(
-      shape, f"\nIf using `jit`, try using `static_argnums` or applying `jit` to smaller "
-             f"subfunctions.")
+  return canonicalize_shape(shape)
 
 
 def arange(start, stop=None, step=None, dtype=None, *, device=None):
