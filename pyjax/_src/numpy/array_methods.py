@@ -87,6 +87,8 @@ def _methods() -> dict:
   forwarded.update({name: getattr(sorting, name) for name in
                     ("sort", "argsort", "searchsorted", "nonzero", "argpartition")})
   forwarded["ptp"] = statistics.ptp
+  from pyjax._src.numpy import cumulative
+  forwarded.update({"cumsum": cumulative.cumsum, "cumprod": cumulative.cumprod})
   from pyjax._src.numpy import products
   forwarded["trace"] = products.trace
   methods = {name: _method(fn) for name, fn in forwarded.items()}
