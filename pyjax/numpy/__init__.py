@@ -13,8 +13,7 @@ from pyjax._src.numpy.lax_numpy import (  # noqa: F401
     around, astype, broadcast_arrays, broadcast_shapes, broadcast_to, clip, concatenate, dot,
     expand_dims, matmul, matrix_transpose, moveaxis, ndim, nonzero, outer, permute_dims, ravel,
     reshape, round, shape, size, squeeze, stack, swapaxes, transpose, vdot, where)
-from pyjax._src.numpy.reductions import (  # noqa: F401
-    all, amax, amin, any, argmax, argmin, count_nonzero, max, mean, min, prod, std, sum, var)
+from pyjax._src.numpy.reductions import *  # noqa: F401,F403
 from pyjax._src.numpy.ufuncs import *  # noqa: F401,F403
 from pyjax._src.numpy.ufuncs import power as pow  # noqa: F401
 # Each module below lists its public names in `__all__`.

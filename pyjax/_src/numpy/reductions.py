@@ -164,10 +164,15 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
   return convert_to(result, result_dtype, False)
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
-  """Variance over `axis`: mean squared deviation, divided by N - ddof."""
+  """Variance over `axis`: mean squared deviation (from `mean`, if given with the kept
+  dimensions, else from the computed mean), divided by N - ddof."""
   _no_out(out, "var")
+  return _var(a, axis, dtype, ddof, keepdims, where, mean, correction)
+
+
+def _var(a, axis, dtype, ddof, keepdims, where, mean_value, correction):
   if correction is not None:
     ddof = correction
   check_arraylike("var", a)
@@ -177,7 +182,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
   if dtypes.issubdtype(compute, np.floating) and compute.itemsize < 4:
     compute = np.dtype(np.float32)
   x = convert_to(a, compute, False)
-  centered = ufuncs.subtract(x, mean(x, axes, keepdims=True, where=where))
+  if mean_value is None:
+    mean_value = mean(x, axes, keepdims=True, where=where)
+  centered = ufuncs.subtract(x, mean_value)
   if dtypes.issubdtype(centered.dtype, np.complexfloating):
     squared = lax.real(lax.mul(centered, lax.conj(centered)))
   else:
@@ -188,6 +195,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
   else:
     denominator = lax.sub(convert_to(count, squared.dtype, False),
                           lax.full((), ddof, squared.dtype))
+    if keepdims:
+      denominator = lax.expand_dims(denominator, axes)
   total = sum(squared, axes, keepdims=keepdims, where=where)
   result = lax.div(total, denominator)
   result = _where(lax.gt(denominator, _const(denominator, 0)), result,
@@ -200,11 +209,11 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
   return convert_to(result, out_dtype, False)
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
   """Standard deviation over `axis`: the square root of `var`."""
   _no_out(out, "std")
-  return lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, correction=correction))
+  return lax.sqrt(_var(a, axis, dtype, ddof, keepdims, where, mean, correction))
 
 
 def _arg_reduction(name, lax_fn):
@@ -245,5 +254,103 @@ def count_nonzero(a, axis=None, keepdims=False):
              dtype=dtypes.default_int_dtype())
 
 
+# NaN-ignoring reductions: NaNs are replaced by the reduction's identity before reducing (so
+# their gradient is zero, not NaN), and count as absent in means and variances.
+
+
+def _nan_filled(name, a, fill):
+  """`a` as an array, with NaNs replaced by `fill` when it is inexact (None for other dtypes)."""
+  check_arraylike(name, a)
+  a = asarray_or_scalar(a)
+  if not dtypes.issubdtype(a.dtype, np.inexact):
+    return a, None
+  is_nan = ufuncs.isnan(a)
+  return lax.select(is_nan, lax.full_like(a, fill), a), is_nan
+
+
+def _and_where(mask, where):
+  return mask if where is None else ufuncs.logical_and(mask, where)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+  """Sum over `axis`, treating NaNs as zero."""
+  a, _ = _nan_filled("nansum", a, 0)
+  return sum(a, axis, dtype, out, keepdims, initial, where)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+  """Product over `axis`, treating NaNs as one."""
+  a, _ = _nan_filled("nanprod", a, 1)
+  return prod(a, axis, dtype, out, keepdims, initial, where)
+
+
+def _nan_extremum(name, reduce, fill):
+  def fn(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    filled, is_nan = _nan_filled(name, a, fill)
+    result = reduce(filled, axis, out, keepdims, initial, where)
+    if is_nan is None or initial is not None:
+      return result
+    # A slice that is all NaN has no extremum: NaN, as in NumPy.
+    return _where(all(is_nan, axis, keepdims=keepdims, where=where),
+                  lax.full_like(result, np.nan), result)
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = (f"{'Largest' if name == 'nanmax' else 'Smallest'} element over `axis`, ignoring "
+                "NaNs (NaN where a slice is all NaN).")
+  return fn
+
+
+nanmax = _nan_extremum("nanmax", max, -np.inf)
+nanmin = _nan_extremum("nanmin", min, np.inf)
+
+
+def _nan_arg_extremum(name, arg_reduce, fill):
+  def fn(a, axis=None, out=None, keepdims=None):
+    _no_out(out, name)
+    filled, is_nan = _nan_filled(name, a, fill)
+    result = arg_reduce(filled, axis, None, keepdims)
+    if is_nan is None:
+      return result
+    # -1 for a slice that is all NaN.
+    return _where(all(is_nan, axis, keepdims=bool(keepdims)), lax.full_like(result, -1), result)
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = (f"Index of the {'largest' if name == 'nanargmax' else 'smallest'} element over "
+                "`axis`, ignoring NaNs (-1 where a slice is all NaN).")
+  return fn
+
+
+nanargmax = _nan_arg_extremum("nanargmax", argmax, -np.inf)
+nanargmin = _nan_arg_extremum("nanargmin", argmin, np.inf)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+  """Mean over `axis` of the elements that are not NaN (NaN where there are none)."""
+  _no_out(out, "nanmean")
+  filled, is_nan = _nan_filled("nanmean", a, 0)
+  if is_nan is None:
+    return mean(filled, axis, dtype, keepdims=keepdims, where=where)
+  return mean(filled, axis, dtype, keepdims=keepdims,
+              where=_and_where(ufuncs.logical_not(is_nan), where))
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
+  """Variance over `axis` of the elements that are not NaN, divided by their count - ddof."""
+  _no_out(out, "nanvar")
+  return _nanvar("nanvar", a, axis, dtype, ddof, keepdims, where, mean)
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
+  """Standard deviation over `axis` of the elements that are not NaN."""
+  _no_out(out, "nanstd")
+  return lax.sqrt(_nanvar("nanstd", a, axis, dtype, ddof, keepdims, where, mean))
+
+
+def _nanvar(name, a, axis, dtype, ddof, keepdims, where, mean_value):
+  filled, is_nan = _nan_filled(name, a, 0)
+  if is_nan is not None:
+    where = _and_where(ufuncs.logical_not(is_nan), where)
+  return _var(filled, axis, dtype, ddof, keepdims, where, mean_value, None)
+
+
 __all__ = ["sum", "prod", "max", "min", "amax", "amin", "all", "any", "mean", "var", "std",
-           "argmax", "argmin", "count_nonzero"]
+           "argmax", "argmin", "count_nonzero", "nansum", "nanprod", "nanmax", "nanmin",
+           "nanargmax", "nanargmin", "nanmean", "nanvar", "nanstd"]
