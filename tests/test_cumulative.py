@@ -30,6 +30,8 @@ for _op in OPS:
               lambda x: (getattr(m.lax, op)(x, axis=axis, reverse=rev) * WEIGHTS).sum())(X))
 LAX_CASES["cumsum_int"] = lambda m: m.lax.cumsum(I8, 1)
 LAX_CASES["cummax_int"] = lambda m: m.lax.cummax(I8, 0, True)
+LAX_CASES["cummin_int"] = lambda m: m.lax.cummin(I8, 1)
+LAX_CASES["cumprod_int"] = lambda m: m.lax.cumprod(I8, 1, reverse=True)
 LAX = CaseTable(LAX_CASES)
 
 
