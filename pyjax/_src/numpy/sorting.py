@@ -316,7 +316,7 @@ def compact(mask, size: int, *operands):
   if size <= n:
     outs = [lax.slice(o, (0,), (size,)) for o in outs]
   else:
-    outs = [lax.pad(o, lax.full((), 0, o.dtype), [(0, size - n, 0)]) for o in outs]
+    outs = [lax.pad(o, lax.full_like(o, 0, shape=()), [(0, size - n, 0)]) for o in outs]
   count = reductions.sum(mask, dtype=_index_dtype())
   valid = lax.lt(lax.iota(_index_dtype(), size), count)
   return outs[0], valid, outs[1:]
