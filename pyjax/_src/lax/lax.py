@@ -503,9 +503,27 @@ def reduce_precision(operand, exponent_bits: int, mantissa_bits: int):
                                      mantissa_bits=mantissa_bits)
 
 
+def split(operand, sizes: Sequence[int], axis: int = 0) -> list:
+  """`operand` cut along `axis` into consecutive pieces of the given `sizes` (which must sum to
+  the axis length)."""
+  sizes = tuple(operator.index(s) for s in sizes)
+  ndim = core.get_aval(operand).ndim
+  axis = operator.index(axis)
+  if not -ndim <= axis < ndim:
+    raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+  return list(_st.split_p.bind(operand, sizes=sizes, axis=axis % ndim))
+
+
+def tile(operand, reps: Sequence[int]):
+  """`operand` repeated `reps[i]` times along each axis `i` (one rep per axis)."""
+  return _st.tile_p.bind(operand, reps=tuple(operator.index(r) for r in reps))
+
+
 __all__ = sorted([name for name, value in globals().items()
                   if not name.startswith("_") and callable(value)
-                  and getattr(value, "__module__", None) == __name__] + ["RoundingMethod"])
+                  and getattr(value, "__module__", None) == __name__
+                  # An internal helper: jax.lax has no zeros_like_array.
+                  and name != "zeros_like_array"] + ["RoundingMethod"])
 
 
 def _const(example, value, dtype=None):

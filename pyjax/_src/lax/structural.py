@@ -1012,3 +1012,92 @@ def _optimization_barrier_jvp(primals, tangents):
 ad.primitive_jvps[optimization_barrier_p] = _optimization_barrier_jvp
 batching.primitive_batchers[optimization_barrier_p] = (
     lambda axis_data, vals, dims: (optimization_barrier_p.bind(*vals), list(dims)))
+
+
+# ------------------------------------------------------------------------------------------------
+# split: consecutive pieces of the given sizes along one axis (the inverse of concatenate).
+
+
+def _split_abstract_eval(x, *, sizes, axis):
+  if not 0 <= axis < x.ndim:
+    raise ValueError(f"axis {axis} is out of bounds for array of dimension {x.ndim}")
+  if any(s < 0 for s in sizes):
+    raise ValueError(f"Sizes passed to split must be nonnegative, got {list(sizes)}")
+  if sum(sizes) != x.shape[axis]:
+    raise ValueError(f"Sum of sizes {sum(sizes)} must be equal to dimension {axis} of the "
+                     f"operand shape {list(x.shape)}")
+  return [x.update(shape=x.shape[:axis] + (s,) + x.shape[axis + 1:]) for s in sizes]
+
+
+def _split(x, *, sizes, axis):
+  return xp.split(x, np.cumsum(sizes[:-1]).tolist(), axis=axis)
+
+
+split_p = Primitive("split", multiple_results=True)
+split_p.def_abstract_eval(_split_abstract_eval)
+split_p.def_impl(_split)
+split_p.weak_type_rule = lambda weak, *, sizes, axis: weak
+
+
+def _split_jvp(primals, tangents, *, sizes, axis):
+  (x,), (t,) = primals, tangents
+  outs = split_p.bind(x, sizes=sizes, axis=axis)
+  if type(t) is ad.Zero:
+    return outs, [ad.Zero.from_primal(o) for o in outs]
+  return outs, split_p.bind(t, sizes=sizes, axis=axis)
+
+
+def _split_transpose(cts, x, *, sizes, axis):
+  return [concatenate_p.bind(*map(ad.instantiate_zeros, cts), dimension=axis)]
+
+
+def _split_batcher(axis_data, vals, dims, *, sizes, axis):
+  (x,), (d,) = vals, dims
+  outs = split_p.bind(x, sizes=sizes, axis=batching.physical_axis(axis, d))
+  return outs, [d] * len(outs)
+
+
+ad.primitive_jvps[split_p] = _split_jvp
+ad.primitive_transposes[split_p] = _split_transpose
+batching.primitive_batchers[split_p] = _split_batcher
+
+
+# ------------------------------------------------------------------------------------------------
+# tile: the operand repeated `reps[i]` times along each axis i.
+
+
+def _tile_shape(x, *, reps):
+  if len(reps) != x.ndim:
+    raise TypeError(f"reps length must be equal to the ndim of x, got len(reps)={len(reps)} and "
+                    f"x.ndim={x.ndim}.")
+  if any(r < 0 for r in reps):
+    raise ValueError(f"reps must be nonnegative, got reps={tuple(reps)}")
+  return tuple(size * r for size, r in zip(x.shape, reps))
+
+
+tile_p = standard_primitive("tile", _tile_shape, lambda x, **p: x.dtype,
+                            lambda x, *, reps: xp.tile(x, reps) if reps else x,
+                            first_operand_weak)
+
+
+def _tile_transpose(ct, x, *, reps):
+  # The cotangent of each input element is the sum over its copies: view the result as
+  # (reps[0], shape[0], reps[1], shape[1], ...) and sum the reps axes.
+  shape = x.aval.shape
+  if not shape:
+    return [ct]
+  split_shape = tuple(d for pair in zip(reps, shape) for d in pair)
+  summed = _red.reduce_sum_p.bind(_reshape_to(ct, split_shape),
+                                  axes=tuple(range(0, 2 * len(shape), 2)), out_sharding=None)
+  return [summed]
+
+
+def _tile_batcher(axis_data, vals, dims, *, reps):
+  (x,), (d,) = vals, dims
+  reps = list(reps)
+  reps.insert(d, 1)
+  return tile_p.bind(x, reps=tuple(reps)), d
+
+
+ad.deflinear(tile_p, _tile_transpose)
+batching.primitive_batchers[tile_p] = _tile_batcher
