@@ -323,9 +323,13 @@ _GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0
 def _fused_horner32(coeffs, w):
   """Horner's rule in float32 with every step p = c + p * w rounded once, like an FMA."""
   w64 = w.astype(_F64)
-  p = np.full_like(w, np.float32(coeffs[0]))
-  for c in coeffs[1:]:
-    p = (_F64(np.float32(c)) + p.astype(_F64) * w64).astype(np.float32)
+  p64 = np.full(np.shape(w), _F64(np.float32(coeffs[0])))
+  p = np.empty(np.shape(w), np.float32)
+  for c in coeffs[1:]:  # in place: these run over every sample of random.normal
+    np.multiply(p64, w64, out=p64)
+    np.add(p64, _F64(np.float32(c)), out=p64)
+    p[...] = p64  # the one rounding to float32
+    p64[...] = p
   return p
 
 
@@ -338,9 +342,12 @@ def _erf_inv32(x):
   large = x_squared >= np.float32(_SQRT_2 - 1)
   w = np.where(large, -np.log((1 - x_squared).astype(_F64)),
                -np.log1p(-x_squared.astype(_F64))).astype(np.float32)
-  central = _fused_horner32(_GILES_CENTRAL, w - np.float32(2.5))
-  tail = _fused_horner32(_GILES_TAIL, np.sqrt(w) - np.float32(3))
-  out = np.where(w < np.float32(5), central, tail) * x
+  out = _fused_horner32(_GILES_CENTRAL, w - np.float32(2.5))
+  # The tail branch is rare (|x| > 0.9966): evaluate it only where it is taken.
+  tail = w >= np.float32(5)
+  if tail.any():
+    out[tail] = _fused_horner32(_GILES_TAIL, np.sqrt(w[tail]) - np.float32(3))
+  out = out * x
   return np.where(np.abs(x) == 1, x * np.float32(np.inf), out)
 
 
