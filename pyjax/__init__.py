@@ -28,5 +28,6 @@ from pyjax import random  # noqa: E402,F401
 from pyjax._src.ad_checkpoint import checkpoint, checkpoint_policies, remat  # noqa: E402,F401
 from pyjax._src.custom_derivatives import custom_jvp, custom_vjp  # noqa: E402,F401
 from pyjax import scipy  # noqa: E402,F401
+from pyjax import nn  # noqa: E402,F401
 from pyjax._src.vmap_api import vmap  # noqa: E402,F401
 from pyjax import ad_checkpoint, custom_derivatives  # noqa: E402,F401

@@ -6,6 +6,7 @@ import numpy as np
 from pyjax._src import core, dtypes
 from pyjax._src.array import Array
 from pyjax._src.core import Tracer
+from pyjax._src.custom_derivatives import custom_jvp
 from pyjax._src.lax import lax
 from pyjax._src.lax.lax import _const
 from pyjax._src.lax import elementwise as ew
@@ -432,6 +433,10 @@ def hypot(x1, x2, /):
 
 def logaddexp(x1, x2, /):
   x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+  return _logaddexp(x1, x2)
+
+
+def _logaddexp_impl(x1, x2):
   amax = lax.max(x1, x2)
   if dtypes.issubdtype(amax.dtype, np.complexfloating):
     # log(e^x1 + e^x2) = amax + log1p(e^(other - amax)), `other` the operand that is not amax.
@@ -440,6 +445,25 @@ def logaddexp(x1, x2, /):
   finite = lax.select(lax.ne(delta, delta), lax.add(x1, x2),
                       lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
   return finite
+
+
+def _zero_positive_infinity(x):
+  return lax.select(lax.eq(x, _const(x, np.inf)), lax.full_like(x, 0), x)
+
+
+def _logaddexp_jvp(primals, tangents):
+  # d/dx_i = exp(x_i - out): 1/2 each at a tie (where max has no derivative), as in JAX;
+  # +inf is replaced by 0 so that an infinite operand gets 1 (not NaN) and a finite one 0.
+  x1, x2 = primals
+  t1, t2 = tangents
+  out = _logaddexp(x1, x2)
+  weight1 = lax.exp(lax.sub(_zero_positive_infinity(x1), _zero_positive_infinity(out)))
+  weight2 = lax.exp(lax.sub(_zero_positive_infinity(x2), _zero_positive_infinity(out)))
+  return out, lax.add(lax.mul(t1, weight1), lax.mul(t2, weight2))
+
+
+_logaddexp = custom_jvp(_logaddexp_impl)
+_logaddexp.defjvp(_logaddexp_jvp)
 
 
 def signbit(x, /):
