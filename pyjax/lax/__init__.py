@@ -3,6 +3,7 @@ from pyjax._src.lax import convolution as _convolution
 from pyjax._src.lax import cumulative as _cumulative
 from pyjax._src.lax import lax as _lax
 from pyjax._src.lax import slicing as _slicing
+from pyjax._src.lax import sorting as _sorting
 from pyjax._src.lax import special as _special
 from pyjax._src.lax import windowed_reductions as _windowed_reductions
 from pyjax._src.lax.lax import *  # noqa: F401,F403
@@ -11,6 +12,7 @@ from pyjax._src.lax.convolution import *  # noqa: F401,F403
 from pyjax._src.lax.windowed_reductions import *  # noqa: F401,F403
 from pyjax._src.lax.cumulative import *  # noqa: F401,F403
 from pyjax._src.lax.special import *  # noqa: F401,F403
+from pyjax._src.lax.sorting import *  # noqa: F401,F403
 from pyjax._src.lax.control_flow import (  # noqa: E402,F401
     associative_scan, cond, fori_loop, map, scan, switch, while_loop)
 from pyjax._src.lax.fft import FftType, fft  # noqa: E402,F401
@@ -20,7 +22,7 @@ from pyjax._src.lax.parallel import (  # noqa: E402,F401
 
 # The operations each module defines (tests check that every one of them is tested).
 __all__ = sorted({name for module in (_lax, _slicing, _convolution, _windowed_reductions,
-                                      _cumulative, _special)
+                                      _cumulative, _special, _sorting)
                   for name in getattr(module, "__all__", ())})
 
 
