@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from pyjax._src import core, dtypes
+from pyjax._src import core, dtypes, errors
 from pyjax._src.array import Array
 from pyjax._src.core import Tracer
 from pyjax._src.lax import lax
@@ -19,9 +19,9 @@ from pyjax._src.numpy.util import (asarray_or_scalar, canonicalize_axis, check_a
 __all__ = [
     "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "block", "column_stack",
     "concat", "copy", "diag", "diagflat", "diagonal", "dsplit", "dstack", "flip", "fliplr",
-    "flipud", "hsplit", "hstack", "meshgrid", "pad", "resize", "roll", "rollaxis", "rot90",
-    "split",
-    "tile", "tri", "tril", "triu", "unstack", "vsplit", "vstack",
+    "flipud", "hsplit", "hstack", "meshgrid", "packbits", "pad", "repeat", "resize", "roll",
+    "rollaxis", "rot90", "split", "tile", "tri", "tril", "triu", "unpackbits", "unstack",
+    "vander", "vsplit", "vstack",
 ]
 
 
@@ -813,3 +813,187 @@ def _cast_value(value, dtype):
       value.dtype, np.complexfloating):
     return value
   return ufuncs.real(value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Repeating
+
+
+def _take_along_axis(x, index, axis: int):
+  """`x` read at the 1-D integer `index` (values in range) along `axis`, by a one-hot selection:
+  each output reduces its one hit with fills that the reduction ignores (the max with -inf keeps
+  signed zeros and NaN exactly; complex values are summed)."""
+  is_bool = x.dtype == np.bool_
+  if is_bool:
+    x = structural.convert_element_type(x, np.int32)
+  moved = lax_numpy.moveaxis(x, axis, -1)
+  *batch, n = moved.shape
+  count = index.shape[0]
+  full = (*batch, count, n)
+  hit = lax.broadcast_in_dim(
+      ufuncs.equal(lax.broadcast_in_dim(index, (count, n), (0,)),
+                   lax.broadcasted_iota(index.dtype, (count, n), 1)),
+      full, (len(batch), len(batch) + 1))
+  source = lax.broadcast_in_dim(moved, full, (*range(len(batch)), len(batch) + 1))
+  last = (len(full) - 1,)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    out = lax.reduce_sum(lax.select(hit, source, lax.full_like(source, 0)), last)
+  else:
+    lowest = -np.inf if dtypes.issubdtype(x.dtype, np.floating) else dtypes.iinfo(x.dtype).min
+    out = lax.reduce_max(lax.select(hit, source, lax.full_like(source, lowest)), last)
+  out = lax_numpy.moveaxis(out, -1, axis)
+  return structural.convert_element_type(out, np.bool_) if is_bool else out
+
+
+def _repeat_index(repeats, total: int):
+  """For each of `total` outputs, the position of the input it copies: the number of cumulative
+  repeat counts at or below the output position (past the end: the last input)."""
+  index_dtype = dtypes.default_int_dtype()
+  n = repeats.shape[0]
+  repeats = structural.convert_element_type(repeats, index_dtype)
+  # Inclusive cumulative sums by a lower-triangular mask (repeat vectors are short).
+  below = _triangle_mask(n, n, 0, lower=True)
+  ends = lax.reduce_sum(lax.select(below, lax.broadcast_in_dim(repeats, (n, n), (1,)),
+                                   lax.full((n, n), 0, index_dtype)), (1,))
+  positions = lax.broadcasted_iota(index_dtype, (total, n), 0)
+  passed = ufuncs.less_equal(lax.broadcast_in_dim(ends, (total, n), (1,)), positions)
+  index = lax.reduce_sum(structural.convert_element_type(passed, index_dtype), (1,))
+  return ufuncs.minimum(index, Array(np.array(n - 1, index_dtype)))
+
+
+def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | None = None,
+           out_sharding=None):
+  """Each element of `a` repeated `repeats` times (a scalar, or one count per element along
+  `axis`; `a` is flattened when `axis` is None). Under jit, traced `repeats` need a static
+  `total_repeat_length`: longer results repeat the last element, shorter ones are cut."""
+  if out_sharding is not None:
+    raise NotImplementedError("jnp.repeat: out_sharding is not supported (pyjax has one device).")
+  check_arraylike("repeat", a, repeats)
+  a = asarray_or_scalar(a)
+  if axis is None:
+    a, axis = ravel(a), 0
+  axis = canonicalize_axis(axis, a.ndim)
+  n = a.shape[axis]
+  traced = _is_traced(repeats)
+  if total_repeat_length is None and traced:
+    raise errors.ConcretizationTypeError(
+        repeats, "When jit-compiling jnp.repeat, the total number of repeats must be static. To "
+                 "fix this, either specify a static value for `repeats`, or pass a static value "
+                 "to `total_repeat_length`.")
+  if not traced:
+    counts = np.asarray(core.concrete_or_error(None, repeats))
+    if not np.issubdtype(counts.dtype, np.integer) and counts.dtype != np.bool_:
+      raise TypeError(f"jnp.repeat: repeats must be integers, got {counts!r}")
+    if counts.ndim > 1 or (counts.ndim == 1 and counts.shape[0] not in (1, n)):
+      raise ValueError(f"jnp.repeat: repeats must be a scalar or have one count per element "
+                       f"along axis {axis} ({n}), got shape {counts.shape}")
+    if (counts < 0).any():
+      raise ValueError(f"jnp.repeat: repeats may not contain negative values, got {counts}")
+    if counts.size == 1 and total_repeat_length is None:
+      count = int(counts.reshape(()))
+      shape = list(a.shape)
+      expanded = lax.broadcast_in_dim(a, (*shape[:axis + 1], count, *shape[axis + 1:]),
+                                      tuple(d if d <= axis else d + 1 for d in range(a.ndim)))
+      shape[axis] *= count
+      return lax.reshape(expanded, tuple(shape))
+    total = int(np.broadcast_to(counts, (n,)).sum()) if total_repeat_length is None else \
+        total_repeat_length
+    repeats = Array(np.broadcast_to(counts, (n,)).astype(dtypes.default_int_dtype()))
+  else:
+    total = total_repeat_length
+    repeats = asarray_or_scalar(repeats)
+    if repeats.ndim > 1 or (repeats.ndim == 1 and repeats.shape[0] not in (1, n)):
+      raise ValueError(f"jnp.repeat: repeats must be a scalar or have one count per element "
+                       f"along axis {axis} ({n}), got shape {repeats.shape}")
+    if repeats.shape != (n,):
+      repeats = lax.broadcast_in_dim(lax.reshape(repeats, ()), (n,), ())
+  total = operator.index(total)
+  if n == 0 or total == 0:
+    shape = list(a.shape)
+    shape[axis] = total if n else 0
+    return lax.full_like(a, 0, shape=tuple(shape))
+  return _take_along_axis(a, _repeat_index(repeats, total), axis)
+
+
+# ------------------------------------------------------------------------------------------------
+# Vandermonde matrices and bit packing
+
+
+def vander(x, N: int | None = None, increasing: bool = False):
+  """The matrix of powers of the vector `x`: columns x**(N-1), ..., x**0 (or increasing)."""
+  x = _as_array("vander", x)
+  if x.ndim != 1:
+    raise ValueError("x must be a one-dimensional array")
+  N = x.shape[0] if N is None else _static_int(N, "in jax.numpy.vander argument `N`")
+  if N < 0:
+    raise ValueError("N must be nonnegative")
+  if x.dtype == np.bool_:
+    raise TypeError("iota does not accept dtype bool. Accepted dtypes are subtypes of integer, "
+                    "floating, complexfloating.")
+  powers = lax.iota(x.dtype, N)
+  if not increasing:
+    powers = lax.rev(powers, (0,))
+  return ufuncs.power(lax_numpy.expand_dims(x, 1), lax_numpy.expand_dims(powers, 0))
+
+
+def _bit_weights(bitorder: str):
+  if bitorder not in ("little", "big"):
+    raise ValueError("'order' must be either 'little' or 'big'")
+  shifts = np.arange(8, dtype=np.uint8)
+  return shifts if bitorder == "little" else shifts[::-1].copy()
+
+
+def packbits(a, axis: int | None = None, bitorder: str = "big"):
+  """The elements of `a` as bits (nonzero is 1), packed eight to a uint8 along `axis` (the
+  flattened array when None), zero-padded at the end."""
+  a = _as_array("packbits", a)
+  if not (dtypes.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_):
+    raise TypeError("Expected an input array of integer or boolean data type")
+  shifts = _bit_weights(bitorder)
+  bits = structural.convert_element_type(ufuncs.not_equal(a, 0), np.uint8)
+  if axis is None:
+    bits, axis = ravel(bits), 0
+  axis = canonicalize_axis(axis, bits.ndim)
+  remainder = bits.shape[axis] % 8
+  if remainder:
+    widths = [(0, 0, 0)] * bits.ndim
+    widths[axis] = (0, 8 - remainder, 0)
+    bits = lax.pad(bits, np.uint8(0), tuple(widths))
+  shape = list(bits.shape)
+  grouped = lax.reshape(bits, (*shape[:axis], shape[axis] // 8, 8, *shape[axis + 1:]))
+  weights = lax.broadcast_in_dim(Array(shifts), grouped.shape, (axis + 1,))
+  # Bits in different positions never overlap, so the sum of the shifted bits is their OR.
+  return lax.reduce_sum(ufuncs.left_shift(grouped, weights), (axis + 1,))
+
+
+def unpackbits(a, axis: int | None = None, count: int | None = None, bitorder: str = "big"):
+  """The bits of the uint8 array `a` as a uint8 array of 0s and 1s, eight per element along
+  `axis` (flattened when None); `count` keeps that many bits (negative: drops from the end,
+  more than available: zero-pads)."""
+  a = _as_array("unpackbits", a)
+  if a.dtype != np.uint8:
+    raise TypeError("Expected an input array of unsigned byte data type")
+  shifts = _bit_weights(bitorder)
+  if axis is None:
+    a, axis = ravel(a), 0
+  axis = canonicalize_axis(axis, a.ndim)
+  expanded = lax_numpy.expand_dims(a, axis + 1)
+  shape = list(expanded.shape)
+  shape[axis + 1] = 8
+  weights = lax.broadcast_in_dim(Array(shifts), tuple(shape), (axis + 1,))
+  bits = ufuncs.bitwise_and(ufuncs.right_shift(lax.broadcast_in_dim(
+      expanded, tuple(shape), tuple(range(len(shape)))), weights), np.uint8(1))
+  out_shape = list(a.shape)
+  out_shape[axis] *= 8
+  bits = lax.reshape(bits, tuple(out_shape))
+  if count is not None:
+    count = operator.index(count)
+    size = out_shape[axis]
+    keep = count if count >= 0 else max(size + count, 0)
+    if keep <= size:
+      bits = lax.slice_in_dim(bits, 0, keep, axis=axis)
+    else:
+      widths = [(0, 0, 0)] * bits.ndim
+      widths[axis] = (0, keep - size, 0)
+      bits = lax.pad(bits, np.uint8(0), tuple(widths))
+  return bits
