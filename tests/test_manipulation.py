@@ -468,3 +468,14 @@ def test_lax_split_and_tile_values():
     assert_same_outcome(("ok", lax.tile(*args)), ("ok", jax.lax.tile(*args)))
   weak = lax.tile(jnp.full((2,), 1.0), (2,))
   assert weak.weak_type == jax.typeof(jax.lax.tile(jax.numpy.full((2,), 1.0), (2,))).weak_type
+
+
+def test_array_methods():
+  x = jnp.asarray(F)
+  assert_same_outcome(("ok", x.repeat(2, axis=1)), ("ok", jax.numpy.asarray(F).repeat(2, axis=1)))
+  assert_same_outcome(("ok", x.diagonal(1)), ("ok", jax.numpy.asarray(F).diagonal(1)))
+  copied = x.copy()
+  assert copied is not x
+  assert_values_match(copied, F)
+  traced = pyjax.jit(lambda y: y.repeat(np.array([1, 0, 2]), axis=0).diagonal())(F)
+  assert_values_match(traced, np.diagonal(np.repeat(F, [1, 0, 2], axis=0)))
