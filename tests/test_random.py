@@ -458,13 +458,9 @@ def test_choice(mode):
 
 
 def test_choice_from_arrays_with_replacement(mode):
-  pytest.importorskip("pyjax._src.numpy.indexing")
   a = np.arange(12.).reshape(3, 4)
-  try:
-    pv, jv = both(lambda k: pr.choice(k, pnp.asarray(a), (5,), axis=1),
-                  lambda k: jr.choice(k, jnp.asarray(a), (5,), axis=1), 4)
-  except NotImplementedError as e:  # integer-array indexing (issue #7)
-    pytest.xfail(str(e))
+  pv, jv = both(lambda k: pr.choice(k, pnp.asarray(a), (5,), axis=1),
+                lambda k: jr.choice(k, jnp.asarray(a), (5,), axis=1), 4)
   assert_identical(pv, jv)
 
 

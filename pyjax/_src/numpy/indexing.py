@@ -8,7 +8,10 @@ as JAX. Writing the box needs no scatter: the new values are `pad`ded out to the
 chosen with `select_n` under a mask padded the same way.
 
 JAX's out-of-bounds conventions hold: reads clamp an integer index into range, updates drop it.
-Advanced indexing (integer or boolean arrays, lists) is not implemented yet (issue #7).
+
+An advanced index (integer or boolean arrays, lists) becomes one `gather` (reads) or `scatter`
+(updates), with NumPy's placement of the advanced dimensions, as JAX stages it; see
+`_advanced_plan`.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from pyjax._src import core, dtypes, errors
 from pyjax._src.array import Array
 from pyjax._src.config import config
 from pyjax._src.core import Tracer
-from pyjax._src.lax import lax, structural
+from pyjax._src.lax import lax, slicing, structural
 from pyjax._src.lax.utils import check_dtype
 from pyjax._src.numpy import creation, lax_numpy, ufuncs
 from pyjax._src.numpy.util import asarray_or_scalar
@@ -78,13 +81,6 @@ _INVALID_INDEX = ("only integers, slices (`:`), ellipsis (`...`), newaxis (`None
                   "or boolean arrays are valid indices. Got {}")
 
 
-def _advanced_indexing_error(idx) -> NotImplementedError:
-  return NotImplementedError(
-      f"Advanced (array) indexing is not implemented yet in pyjax (issue #7); got the index "
-      f"{idx!r}. Only basic indices are supported: integers, slices, None, Ellipsis and 0-d "
-      "integer arrays.")
-
-
 def _slice_bounds(entry: slice, size: int) -> _SliceIndex:
   start, stop, step = entry.indices(size)
   count = len(range(start, stop, step))
@@ -116,7 +112,7 @@ def _classify(entry) -> str:
   if isinstance(entry, slice):
     return "slice"
   if isinstance(entry, (bool, np.bool_)):
-    raise _advanced_indexing_error(entry)
+    raise IndexError(_INVALID_INDEX.format(entry))
   if isinstance(entry, (int, np.integer)):
     return "int"
   if isinstance(entry, str):
@@ -129,15 +125,15 @@ def _classify(entry) -> str:
     if dtype == np.bool_:
       if isinstance(entry, Tracer) and entry.to_concrete_value() is None:
         raise errors.NonConcreteBooleanIndexError(entry)
-      raise _advanced_indexing_error(entry)
+      raise IndexError(_INVALID_INDEX.format(entry))
     if not dtypes.issubdtype(dtype, np.integer):
       raise TypeError(f"Indexer must have integer or boolean type, got indexer with type "
                       f"{np.dtype(dtype).name}")
     if entry.ndim:
-      raise _advanced_indexing_error(entry)
+      raise IndexError(_INVALID_INDEX.format(entry))
     return "array"
   if isinstance(entry, Sequence):
-    raise _advanced_indexing_error(entry)
+    raise IndexError(_INVALID_INDEX.format(entry))
   raise IndexError(_INVALID_INDEX.format(entry))
 
 
@@ -347,15 +343,28 @@ def _fill_default(dtype: np.dtype):
   return info.max if dtypes.issubdtype(dtype, np.unsignedinteger) else info.min
 
 
-def getitem(arr, idx, mode=None, fill_value=None, wrap_negative_indices: bool = True):
+def getitem(arr, idx, mode=None, fill_value=None, wrap_negative_indices: bool = True,
+            unique_indices: bool = False, indices_are_sorted: bool = False):
   """`arr[idx]` for a basic index: integers (an out-of-bounds one is clamped into range, as
   JAX's gathers do), slices, None, Ellipsis, and 0-d integer arrays or tracers.
 
   With `mode="fill"` (or "drop") an out-of-bounds integer index yields `fill_value` instead
   (default: NaN for inexact dtypes, the minimum of signed and the maximum of unsigned integers,
-  True for bool). With `wrap_negative_indices=False` a negative index is out of bounds."""
-  fill = _gather_mode(mode) == "fill"
+  True for bool). With `wrap_negative_indices=False` a negative index is out of bounds.
+  Advanced indices (integer or boolean arrays, lists) read with one gather."""
   arr = asarray_or_scalar(arr)
+  idx, empty_newaxes = _scalar_booleans_as_newaxes(idx)
+  if _is_advanced(idx):
+    return _advanced_getitem(arr, idx, mode, fill_value, wrap_negative_indices, unique_indices,
+                             indices_are_sorted)
+  if empty_newaxes:
+    out = getitem(arr, idx, mode, fill_value, wrap_negative_indices)
+    axes = _parse_index(arr.shape, idx, wrap_negative_indices).newaxes
+    limits = list(out.shape)
+    for k in empty_newaxes:
+      limits[axes[k]] = 0
+    return lax.slice(out, [0] * out.ndim, limits)
+  fill = _gather_mode(mode) == "fill"
   index = _parse_index(arr.shape, idx, wrap_negative_indices)
   if index.static:
     return _finish_read(_read_box(arr, *_box_bounds(index)), index)
@@ -471,14 +480,26 @@ _COMBINE = {"add": lax.add, "sub": lax.sub, "mul": lax.mul, "min": lax.min, "max
 _ARITHMETIC = (np.integer, np.floating, np.complexfloating)
 
 
-def _update(x, idx, values, op: str | None, mode, wrap_negative: bool):
+def _update(x, idx, values, op: str | None, mode, wrap_negative: bool,
+            indices_are_sorted: bool = False, unique_indices: bool = False):
   """`x` with the elements at `idx` set to `values` (`op` None) or combined with them by `op`.
   As in JAX, the combination happens in the promoted dtype of `x` and `values`, and the result
   is cast back to `x`'s dtype (so `bool_array.at[i].add(2)` adds in int32)."""
   x = asarray_or_scalar(x)
-  index = _parse_index(x.shape, idx, wrap_negative)
   values = _as_values(values)
+  idx, empty_newaxes = _scalar_booleans_as_newaxes(idx)
+  if _is_advanced(idx):
+    _warn_if_unsafe_cast(x, values)
+    return _advanced_update(x, idx, values, op, mode, wrap_negative, indices_are_sorted,
+                            unique_indices)
+  index = _parse_index(x.shape, idx, wrap_negative)
   _warn_if_unsafe_cast(x, values)
+  if empty_newaxes:
+    shape = list(index.result_shape)
+    for k in empty_newaxes:
+      shape[index.newaxes[k]] = 0
+    _check_broadcast(values, tuple(shape))
+    return x
   _check_broadcast(values, index.result_shape)
   if op is None:
     return _write(x, index, lambda read_box: _values_as_box(values, index, x.dtype, x.weak_type),
@@ -499,11 +520,10 @@ def _update(x, idx, values, op: str | None, mode, wrap_negative: bool):
 
 
 class _IndexUpdateRef:
-  """`x.at[idx]`: the methods that return `x` with the elements at `idx` updated. `idx` is a
-  basic index. `mode` says what out-of-bounds integer indices do ("fill"/"drop", "clip",
+  """`x.at[idx]`: the methods that return `x` with the elements at `idx` updated. `mode` says what out-of-bounds integer indices do ("fill"/"drop", "clip",
   "promise_in_bounds"); `wrap_negative_indices=False` makes negative ones out of bounds;
-  `indices_are_sorted` and `unique_indices` are accepted for JAX compatibility (a basic index
-  always selects sorted, unique positions)."""
+  `indices_are_sorted` and `unique_indices` are promises passed to the gather or scatter of an
+  advanced index (`unique_indices=True` makes `multiply` differentiable in the values)."""
   __slots__ = ("array", "index")
 
   def __init__(self, array, index):
@@ -516,59 +536,71 @@ class _IndexUpdateRef:
   def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None, fill_value=None,
           wrap_negative_indices=True):
     """`x[idx]`; with `mode="fill"`, out-of-bounds integer indices give `fill_value`."""
-    return getitem(self.array, self.index, mode, fill_value, wrap_negative_indices)
+    return getitem(self.array, self.index, mode, fill_value, wrap_negative_indices,
+                   unique_indices, indices_are_sorted)
 
   def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
           wrap_negative_indices=True):
     """`x[idx] = values`, functionally."""
-    return _update(self.array, self.index, values, None, mode, wrap_negative_indices)
+    return _update(self.array, self.index, values, None, mode, wrap_negative_indices,
+                   indices_are_sorted, unique_indices)
 
   def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
           wrap_negative_indices=True):
     """`x[idx] += values`, functionally."""
-    return _update(self.array, self.index, values, "add", mode, wrap_negative_indices)
+    return _update(self.array, self.index, values, "add", mode, wrap_negative_indices,
+                   indices_are_sorted, unique_indices)
 
   def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
                wrap_negative_indices=True):
     """`x[idx] -= values`, functionally."""
-    return _update(self.array, self.index, values, "sub", mode, wrap_negative_indices)
+    return _update(self.array, self.index, values, "sub", mode, wrap_negative_indices,
+                   indices_are_sorted, unique_indices)
 
   def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
                wrap_negative_indices=True):
     """`x[idx] *= values`, functionally."""
-    return _update(self.array, self.index, values, "mul", mode, wrap_negative_indices)
+    return _update(self.array, self.index, values, "mul", mode, wrap_negative_indices,
+                   indices_are_sorted, unique_indices)
 
   mul = multiply
 
   def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
           wrap_negative_indices=True):
     """`x[idx] = minimum(x[idx], values)`, functionally."""
-    return _update(self.array, self.index, values, "min", mode, wrap_negative_indices)
+    return _update(self.array, self.index, values, "min", mode, wrap_negative_indices,
+                   indices_are_sorted, unique_indices)
 
   def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
           wrap_negative_indices=True):
     """`x[idx] = maximum(x[idx], values)`, functionally."""
-    return _update(self.array, self.index, values, "max", mode, wrap_negative_indices)
+    return _update(self.array, self.index, values, "max", mode, wrap_negative_indices,
+                   indices_are_sorted, unique_indices)
 
-  def _exponent_or_divisor(self, values, mode, wrap_negative_indices):
-    # JAX forms `ones_like(x).at[idx].multiply(values)`; with no repeated positions that is a
-    # `set`, but the multiply's dtype check (on the promoted dtype) still applies.
+  def _exponent_or_divisor(self, values, mode, wrap_negative_indices, indices_are_sorted,
+                           unique_indices):
+    # JAX forms `ones_like(x).at[idx].multiply(values)`; a basic index has no repeated
+    # positions, so there it is a `set`, but the multiply's dtype check (on the promoted dtype)
+    # still applies.
     x = asarray_or_scalar(self.array)
     values = _as_values(values)
     check_dtype("mul", dtypes.result_type(x, values), _ARITHMETIC, position=0)
-    return x, _update(lax.full_like(x, 1), self.index, values, None, mode,
-                      wrap_negative_indices)
+    op = "mul" if _is_advanced(_scalar_booleans_as_newaxes(self.index)[0]) else None
+    return x, _update(lax.full_like(x, 1), self.index, values, op, mode, wrap_negative_indices,
+                      indices_are_sorted, unique_indices)
 
   def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
              wrap_negative_indices=True):
     """`x[idx] /= values`, functionally. Like JAX, this is `x / d` with `d` ones except `values`
     at `idx`, so an integer array gives a floating result."""
-    return ufuncs.true_divide(*self._exponent_or_divisor(values, mode, wrap_negative_indices))
+    return ufuncs.true_divide(*self._exponent_or_divisor(values, mode, wrap_negative_indices,
+                                                       indices_are_sorted, unique_indices))
 
   def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
             wrap_negative_indices=True):
     """`x[idx] **= values`, functionally (as `x ** e`, `e` ones except `values` at `idx`)."""
-    return ufuncs.power(*self._exponent_or_divisor(values, mode, wrap_negative_indices))
+    return ufuncs.power(*self._exponent_or_divisor(values, mode, wrap_negative_indices,
+                                                       indices_are_sorted, unique_indices))
 
   def apply(self, func: Callable, *, indices_are_sorted=False, unique_indices=False, mode=None,
             wrap_negative_indices=True):
@@ -581,7 +613,13 @@ class _IndexUpdateRef:
       if (new.dtype, new.weak_type) != (x.dtype, x.weak_type):
         new = structural.convert_element_type(new, x.dtype, x.weak_type)
       return new
-    index = _parse_index(x.shape, self.index, wrap_negative_indices)
+    idx, empty_newaxes = _scalar_booleans_as_newaxes(self.index)
+    if _is_advanced(idx):
+      return _advanced_apply(x, idx, func, mode, wrap_negative_indices, indices_are_sorted,
+                             unique_indices)
+    index = _parse_index(x.shape, idx, wrap_negative_indices)
+    if empty_newaxes:
+      return x
     return _write(x, index, compute_box, mode, wrap_negative_indices)
 
 
@@ -599,3 +637,356 @@ class IndexUpdateHelper:
 
   def __repr__(self):
     return f"_IndexUpdateHelper({self.array!r})"
+
+
+# ------------------------------------------------------------------------------------------------
+# Advanced indexing: integer and boolean arrays, as one gather or scatter
+
+
+def _is_array_entry(entry) -> bool:
+  if isinstance(entry, (bool, np.bool_)):
+    return True
+  if isinstance(entry, (Array, Tracer, np.ndarray)):
+    return entry.ndim > 0 or entry.dtype == np.bool_
+  return isinstance(entry, Sequence) and not isinstance(entry, str)
+
+
+def _is_advanced(idx) -> bool:
+  """Whether `idx` holds an array index (beyond 0-d integers), a list or a boolean."""
+  if not isinstance(idx, tuple):
+    return not isinstance(idx, (list, str)) and _is_array_entry(idx)
+  return any(_is_array_entry(entry) for entry in idx)
+
+
+def _mask_to_indices(mask, shape: tuple, position: int) -> list:
+  """A concrete boolean mask as the integer arrays of its True positions (NumPy's rule)."""
+  if isinstance(mask, Tracer):
+    concrete = mask.to_concrete_value()
+    if concrete is None:
+      raise errors.NonConcreteBooleanIndexError(mask)
+    mask = concrete
+  mask = np.asarray(mask)
+  if mask.shape != shape[:mask.ndim] or mask.ndim > len(shape):
+    raise IndexError(f"boolean index did not match shape of indexed array in index {position}: "
+                     f"got {mask.shape}, expected {list(shape[:max(mask.ndim, 1)])}")
+  index_dtype = dtypes.canonicalize_dtype(np.int64)
+  return [creation.asarray(i.astype(index_dtype)) for i in np.nonzero(mask)]
+
+
+@dataclasses.dataclass
+class _AdvancedPlan:
+  """A gather/scatter equivalent of an index: `indices` (batch dims + index vector) with the
+  dimension numbers, window sizes, the shape the gather produces and the indexing result's shape
+  (which adds the `None` dimensions)."""
+  indices: Any
+  offset_dims: tuple
+  collapsed: tuple
+  start_index_map: tuple
+  slice_sizes: tuple
+  gather_shape: tuple
+  result_shape: tuple
+
+  @property
+  def gather_dnums(self):
+    return slicing.GatherDimensionNumbers(self.offset_dims, self.collapsed, self.start_index_map)
+
+  @property
+  def scatter_dnums(self):
+    return slicing.ScatterDimensionNumbers(self.offset_dims, self.collapsed, self.start_index_map)
+
+
+def _expand_entries(shape: tuple, idx) -> list:
+  """`idx` as a list of entries covering `shape`: None, slices (Python ints), and integer
+  arrays or static ints (masks expanded to integer arrays, a scalar boolean to a new axis)."""
+  if not isinstance(idx, tuple):
+    idx = (idx,)
+  entries = []
+  for position, entry in enumerate(idx):
+    if hasattr(entry, "__jax_array__") and not isinstance(entry, (Array, Tracer)):
+      entry = entry.__jax_array__()
+    if isinstance(entry, Sequence) and not isinstance(entry, str):
+      entry = creation.asarray(entry)
+    if isinstance(entry, (bool, np.bool_)):
+      entry = np.asarray(entry)
+    entries.append(entry)
+  if sum(entry is Ellipsis for entry in entries) > 1:
+    raise IndexError("an index can only have a single ellipsis ('...')")
+
+  def consumed(entry):
+    if entry is None or entry is Ellipsis:
+      return 0
+    if isinstance(entry, (Array, Tracer, np.ndarray)) and entry.dtype == np.bool_:
+      return entry.ndim
+    return 1
+  used = sum(consumed(e) for e in entries)
+  if used > len(shape):
+    raise IndexError(f"Too many indices: array is {len(shape)}-dimensional, but {used} were "
+                     "indexed")
+  if not any(e is Ellipsis for e in entries):
+    entries.append(Ellipsis)
+  out, axis = [], 0
+  for position, entry in enumerate(entries):
+    if entry is Ellipsis:
+      for _ in range(len(shape) - used):
+        out.append(slice(None))
+        axis += 1
+      continue
+    if entry is None:
+      out.append(None)
+      continue
+    if isinstance(entry, slice):
+      out.append(_static_slice(entry, position))
+      axis += 1
+      continue
+    if isinstance(entry, (Array, Tracer, np.ndarray)) and entry.dtype == np.bool_:
+      if entry.ndim == 0:
+        # A scalar mask indexes a new axis of length 1 with [0] (True) or [] (False).
+        out.extend([None, np.zeros((1 if bool(_concrete_bool(entry)) else 0,), np.int32)])
+        continue
+      out.extend(_mask_to_indices(entry, shape[axis:], position))
+      axis += entry.ndim
+      continue
+    _classify_integer(entry)
+    out.append(entry)
+    axis += 1
+  return out
+
+
+def _concrete_bool(entry):
+  if isinstance(entry, Tracer):
+    value = entry.to_concrete_value()
+    if value is None:
+      raise errors.NonConcreteBooleanIndexError(entry)
+    return value
+  return entry
+
+
+def _classify_integer(entry) -> None:
+  """JAX's errors for an entry that is neither an integer nor an integer array."""
+  if isinstance(entry, (int, np.integer)):
+    return
+  if isinstance(entry, str):
+    raise TypeError(f"JAX does not support string indexing; got idx={entry!r}")
+  if isinstance(entry, (float, complex, np.inexact)):
+    raise TypeError("Indexer must have integer or boolean type, got indexer with type "
+                    f"{np.result_type(entry).name}")
+  if isinstance(entry, (Array, Tracer, np.ndarray)):
+    if not dtypes.issubdtype(entry.dtype, np.integer):
+      raise TypeError(f"Indexer must have integer or boolean type, got indexer with type "
+                      f"{np.dtype(entry.dtype).name}")
+    return
+  raise IndexError(_INVALID_INDEX.format(entry))
+
+
+def _index_dtype(shape) -> np.dtype:
+  return dtypes.canonicalize_dtype(
+      np.int64 if shape and max(shape) > np.iinfo(np.int32).max else np.int32)
+
+
+def _advanced_plan(shape: tuple, idx, wrap_negative: bool) -> _AdvancedPlan:
+  """The gather reading `x[idx]` (and the scatter writing it). Advanced entries (arrays and,
+  alongside them, integers) broadcast together into one block of dimensions, placed where the
+  first of them stands if they are adjacent, else first (NumPy's rule). Each indexed dimension
+  contributes a column of start positions: the advanced array (negative entries wrapped), a
+  constant for a step-1 slice that does not start at 0, or an iota for a strided slice (which
+  adds its own batch dimension). Full slices are windows; `None`s are inserted afterwards."""
+  entries = _expand_entries(shape, idx)
+  advanced = [i for i, e in enumerate(entries) if e is not None and not isinstance(e, slice)]
+  arrays = [entries[i] for i in advanced]
+  try:
+    block = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+  except ValueError:
+    shapes = [tuple(np.shape(a)) for a in arrays]
+    raise ValueError(f"Incompatible shapes for broadcasting: shapes={shapes}") from None
+  adjacent = advanced == list(range(advanced[0], advanced[0] + len(advanced)))
+
+  # The dimensions of the result in order: ("none",), ("window", axis, size), ("strided", axis,
+  # slice) or ("block",).
+  items, axis = [], 0
+  for i, entry in enumerate(entries):
+    if entry is None:
+      items.append(("none",))
+      continue
+    if isinstance(entry, slice):
+      start, stop, step = entry.indices(shape[axis])
+      count = len(range(start, stop, step))
+      items.append(("window", axis, count, start) if step == 1 else
+                   ("strided", axis, count, start, step))
+    elif not adjacent and i == advanced[0]:
+      items.insert(0, ("block",))
+    elif adjacent and i == advanced[0]:
+      items.append(("block",))
+    axis += 1
+  gather_items = [item for item in items if item[0] != "none"]
+
+  batch_shape, offset_dims, position = [], [], 0
+  block_start, strided_at = 0, {}
+  for item in gather_items:
+    if item[0] == "window":
+      offset_dims.append(position)
+      position += 1
+    elif item[0] == "block":
+      block_start = len(batch_shape)
+      batch_shape.extend(block)
+      position += len(block)
+    else:
+      strided_at[item[1]] = len(batch_shape)
+      batch_shape.append(item[2])
+      position += 1
+  batch_shape = tuple(batch_shape)
+
+  dtype = None
+  columns, start_index_map, collapsed, slice_sizes = [], [], [], list(shape)
+  advanced_axes = []
+  axis = 0
+  for entry in entries:
+    if entry is None:
+      continue
+    if not isinstance(entry, slice):
+      advanced_axes.append(axis)
+    axis += 1
+  windows = {item[1]: item for item in items if item[0] in ("window", "strided")}
+  for axis, entry in zip(advanced_axes, arrays):
+    columns.append((axis, _advanced_column(entry, shape[axis], wrap_negative)))
+  for axis, item in windows.items():
+    if item[0] == "window":
+      slice_sizes[axis] = item[2]
+      if item[3] != 0:
+        columns.append((axis, np.asarray(item[3], _index_dtype(shape))))
+    else:
+      _, _, count, start, step = item
+      iota = lax.broadcasted_iota(_index_dtype(shape), (count,), 0)
+      column = lax.add(np.asarray(start, _index_dtype(shape)),
+                       lax.mul(np.asarray(step, _index_dtype(shape)), iota))
+      columns.append((axis, column))
+  columns.sort(key=lambda c: c[0])
+  for axis in advanced_axes + [a for a, item in windows.items() if item[0] == "strided"]:
+    collapsed.append(axis)
+    slice_sizes[axis] = 1
+  collapsed.sort()
+
+  if len(columns) > 1:
+    dtype = _index_dtype(shape)
+  placed = []
+  for axis, column in columns:
+    aval = core.get_aval(column)
+    if dtype is not None and (aval.dtype != dtype or aval.weak_type):
+      column = structural.convert_element_type(column, dtype, False)
+    if axis in strided_at:
+      dims = (strided_at[axis],)
+    else:
+      dims = tuple(range(block_start + len(block) - aval.ndim, block_start + len(block)))
+    placed.append(lax.broadcast_in_dim(column, batch_shape + (1,), dims))
+    start_index_map.append(axis)
+  if not placed:
+    indices = np.zeros(batch_shape + (0,), _index_dtype(shape))
+  elif len(placed) == 1:
+    indices = placed[0]
+  else:
+    indices = lax.concatenate(placed, len(batch_shape))
+
+  gather_shape = [0] * (len(batch_shape) + len(offset_dims))
+  batch_iter = iter(batch_shape)
+  window_iter = iter(item[2] for item in gather_items if item[0] == "window")
+  for d in range(len(gather_shape)):
+    gather_shape[d] = next(window_iter) if d in offset_dims else next(batch_iter)
+  result_shape, gather_iter = [], iter(gather_shape)
+  for item in items:
+    if item[0] == "none":
+      result_shape.append(1)
+    elif item[0] == "block":
+      result_shape.extend(next(gather_iter) for _ in block)
+    else:
+      result_shape.append(next(gather_iter))
+  return _AdvancedPlan(indices, tuple(offset_dims), tuple(collapsed), tuple(start_index_map),
+                       tuple(slice_sizes), tuple(gather_shape), tuple(result_shape))
+
+
+def _advanced_column(entry, size: int, wrap_negative: bool):
+  """An advanced entry as start positions: a static integer wrapped now (an out-of-bounds one
+  is left to the gather's or scatter's mode), an array wrapped by staged ops."""
+  if isinstance(entry, (int, np.integer)):
+    value = int(entry)
+    if wrap_negative and -size <= value < 0:
+      value += size
+    return _start_value(value)
+  if isinstance(entry, np.ndarray):
+    entry = creation.asarray(entry)
+  return _normalize_negative(entry, size) if wrap_negative else entry
+
+
+def _jnp_mode(mode, default):
+  return slicing.GatherScatterMode.from_any(default if mode is None else mode)
+
+
+def _advanced_getitem(arr, idx, mode, fill_value, wrap_negative, unique_indices=False,
+                      indices_are_sorted=False):
+  plan = _advanced_plan(arr.shape, idx, wrap_negative)
+  out = slicing.gather(arr, plan.indices, plan.gather_dnums, plan.slice_sizes,
+                       unique_indices=unique_indices, indices_are_sorted=indices_are_sorted,
+                       mode=_jnp_mode(mode, slicing.GatherScatterMode.PROMISE_IN_BOUNDS),
+                       fill_value=fill_value)
+  if plan.result_shape != plan.gather_shape:
+    out = lax.reshape(out, plan.result_shape)
+  return out
+
+
+_SCATTERS = {None: slicing.scatter_p, "add": slicing.scatter_add_p, "sub": slicing.scatter_sub_p,
+             "mul": slicing.scatter_mul_p, "min": slicing.scatter_min_p,
+             "max": slicing.scatter_max_p}
+
+
+def _advanced_update(x, idx, values, op: str | None, mode, wrap_negative: bool,
+                     indices_are_sorted=False, unique_indices=False):
+  """`x.at[idx].<op>(values)` for an advanced index: a scatter in the promoted dtype of `x` and
+  `values`, cast back to `x`'s type (as JAX does, for `set` too)."""
+  plan = _advanced_plan(x.shape, idx, wrap_negative)
+  _check_broadcast(values, plan.result_shape)
+  dtype, weak = dtypes.result_type(x, values, return_weak_type_flag=True)
+  operand = x
+  if (x.dtype, x.weak_type) != (dtype, weak):
+    operand = structural.convert_element_type(x, dtype, weak)
+  if values.dtype != dtype or values.weak_type:
+    values = structural.convert_element_type(values, dtype, False)
+  values = lax_numpy.broadcast_to(values, plan.result_shape)
+  if plan.result_shape != plan.gather_shape:
+    values = lax.reshape(values, plan.gather_shape)
+  params = slicing._scatter_params(operand, plan.scatter_dnums, indices_are_sorted,
+                                   unique_indices, _jnp_mode(mode, None), op)
+  out = _SCATTERS[op].bind(operand, plan.indices, values, **params)
+  if (dtype, weak) != (x.dtype, x.weak_type):
+    out = structural.convert_element_type(out, x.dtype, x.weak_type)
+  return out
+
+
+def _advanced_apply(x, idx, func, mode, wrap_negative, indices_are_sorted, unique_indices):
+  plan = _advanced_plan(x.shape, idx, wrap_negative)
+  return slicing.scatter_apply(x, plan.indices, func, plan.scatter_dnums,
+                               update_shape=plan.gather_shape,
+                               indices_are_sorted=indices_are_sorted,
+                               unique_indices=unique_indices, mode=_jnp_mode(mode, None))
+
+
+def _scalar_booleans_as_newaxes(idx):
+  """`idx` with each scalar boolean made a `None` (NumPy: True adds an axis of length 1, False
+  one of length 0), and the ordinals among the `None`s of those that were False. Scalar
+  booleans beside array indices are not supported."""
+  entries = idx if isinstance(idx, tuple) else (idx,)
+  if not any(isinstance(e, (bool, np.bool_)) or (isinstance(e, (Array, Tracer, np.ndarray))
+                                                 and e.ndim == 0 and e.dtype == np.bool_)
+             for e in entries):
+    return idx, []
+  out, empty, newaxes = [], [], 0
+  for entry in entries:
+    if isinstance(entry, (bool, np.bool_)) or (isinstance(entry, (Array, Tracer, np.ndarray))
+                                               and entry.ndim == 0 and entry.dtype == np.bool_):
+      if not bool(_concrete_bool(entry)):
+        empty.append(newaxes)
+      entry = None
+    if entry is None:
+      newaxes += 1
+    out.append(entry)
+  if _is_advanced(tuple(out)):
+    raise IndexError("pyjax does not support a scalar boolean index together with array "
+                     f"indices; got {idx!r}. Use `None` for True, or index in two steps.")
+  return tuple(out), empty
