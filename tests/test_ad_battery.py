@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 pytest.importorskip("jax")
-import jax.ad_checkpoint  # noqa: E402,F401  (jax.ad_checkpoint is a submodule to import)
+import jax.ad_checkpoint  # noqa: E402,F401  (submodules the cases use)
+import jax.scipy.special  # noqa: E402,F401
 
 from case_tables import CaseTable  # noqa: E402
 
@@ -20,6 +21,8 @@ POS = (rng.rand(4) + 0.5).astype(np.float32)
 M = rng.randn(3, 4).astype(np.float32)
 N = rng.randn(4, 4).astype(np.float32)
 ONE_HOT = np.eye(4, dtype=np.float32)[[0, 2, 1]]
+LABELS = np.array([0, 2, 1], np.int32)
+MASK = np.array([True, False, True, True])
 BATCH = rng.randn(5, 2).astype(np.float32)
 TARGET = rng.randn(5, 1).astype(np.float32)
 PARAMS = {"w1": rng.randn(2, 3).astype(np.float32), "b1": rng.randn(3).astype(np.float32),
@@ -40,6 +43,30 @@ def softmax_xent(L):
     logp = logits - shift - L.np.log(L.np.sum(L.np.exp(logits - shift), axis=1, keepdims=True))
     return -L.np.mean(L.np.sum(logp * ONE_HOT, axis=1))
   return loss
+
+
+def softmax_xent_labels(L):
+  def loss(x):
+    logits = M * x
+    logp = logits - L.top.scipy.special.logsumexp(logits, axis=1, keepdims=True)
+    smoothed = L.np.sum(L.top.nn.log_softmax(logits) * ONE_HOT) * 0.1
+    return -L.np.mean(logp[L.np.arange(3), LABELS]) - smoothed
+  return loss
+
+
+def advanced_indexing(L):
+  def f(x):
+    y = L.np.asarray(x).at[L.np.array([0, 2, 0])].add(x[1:] ** 2)
+    return L.np.sum(y[L.np.array([3, 0, 3])] ** 3) + L.np.sum(y[MASK] * x[MASK])
+  return f
+
+
+def cumulative(L):
+  return lambda x: L.np.sum(L.np.cumprod(x)) + L.np.sum(L.np.cumsum(x) ** 2)
+
+
+def diag_chain(L):
+  return lambda x: L.np.sum(L.np.tanh(M @ L.np.diag(x) @ N @ x) ** 2)
 
 
 def logsumexp(L):
@@ -129,7 +156,9 @@ def checkpointed(policy_name):
 FUNCTIONS = {"softmax_xent": softmax_xent, "logsumexp": logsumexp, "norms": norms,
              "products": products, "divisions": divisions, "power": power, "where": where,
              "indexing": indexing, "reductions": reductions, "matmul_chain": matmul_chain,
-             "custom_jvp": custom_jvp, "custom_vjp": custom_vjp}
+             "custom_jvp": custom_jvp, "custom_vjp": custom_vjp,
+             "softmax_xent_labels": softmax_xent_labels, "advanced_indexing": advanced_indexing,
+             "cumulative": cumulative, "diag_chain": diag_chain}
 for _policy in (None, "nothing_saveable", "everything_saveable", "dots_saveable",
                 "save_only_these_names"):
   FUNCTIONS[f"checkpoint_{_policy}"] = checkpointed(_policy)
