@@ -1,6 +1,8 @@
 """Elementwise `pyjax.numpy` functions: NumPy's ufuncs with JAX's promotion, built on lax."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from pyjax._src import core, dtypes
@@ -503,8 +505,607 @@ def _promote_two(name, x, y):
   return promote_shapes(name, *promote_dtypes_inexact(x, y))
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and callable(globals()[n])
-           and n not in ("Array", "Tracer", "asarray_or_scalar", "check_arraylike", "promote_args",
-                         "promote_args_inexact", "promote_args_numeric",
-                         "promote_dtypes_inexact", "promote_shapes", "core", "dtypes", "lax",
-                         "ew", "np")]
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
+
+
+def logaddexp2(x1, x2, /):
+  """`log2(2**x1 + 2**x2)`, without overflow."""
+  x1, x2 = promote_args_inexact("logaddexp2", x1, x2)
+  ln2 = _weak_const(x1, np.log(2))
+  return lax.div(logaddexp(lax.mul(x1, ln2), lax.mul(x2, ln2)), ln2)
+
+
+def angle(z, deg=False):
+  """The complex argument of `z` (in degrees if `deg`); 0 or pi for real numbers."""
+  z, = promote_args("angle", z)
+  re, im = real(z), imag(z)
+  dtype = dtypes.result_type(re, im)
+  if not dtypes.issubdtype(dtype, np.inexact) or (
+      dtypes.issubdtype(z.dtype, np.floating) and np.ndim(z) == 0):
+    dtype = dtypes.default_float_dtype()
+  re = lax.convert_element_type(re, dtype)
+  im = lax.convert_element_type(im, dtype)
+  result = lax.atan2(im, re)
+  return rad2deg(result) if deg else result
+
+
+def bitwise_count(x, /):
+  """The number of 1 bits in the absolute value of each (integer) element, as uint8."""
+  x, = promote_args_numeric("bitwise_count", x)
+  if not dtypes.issubdtype(x.dtype, np.integer):
+    raise TypeError(f"bitwise_count requires integer inputs, got {x.dtype}.")
+  return lax.convert_element_type(lax.population_count(absolute(x)), np.uint8)
+
+
+def fabs(x, /):
+  """Absolute value as a float (complex inputs are rejected, as in NumPy)."""
+  x, = promote_args_inexact("fabs", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise TypeError("ufunc 'fabs' does not support complex dtypes")
+  return lax.abs(x)
+
+
+def _nan_ignoring(name, pick):
+  def fn(x1, x2):
+    x1, x2 = promote_args(name, x1, x2)
+    # The other operand where one is NaN; `pick` otherwise (NaN only if both are).
+    return _where(isnan(x1), x2, _where(isnan(x2), x1, pick(x1, x2)))
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = f"Elementwise {name[1:]}imum, ignoring NaNs (NaN only where both are NaN)."
+  return fn
+
+
+fmax = _nan_ignoring("fmax", maximum)
+fmin = _nan_ignoring("fmin", minimum)
+
+
+def frexp(x, /):
+  """`(mantissa, exponent)` with `x == mantissa * 2**exponent` and `0.5 <= |mantissa| < 1`."""
+  x, = promote_args_inexact("frexp", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise TypeError("frexp does not support complex-valued inputs")
+  return _frexp(x)
+
+
+def _frexp_impl(x):
+  info = dtypes.finfo(x.dtype)
+  nbits = info.bits
+  int_type = np.dtype(f"int{nbits}")
+  uint_type = np.dtype(f"uint{nbits}")
+  mantissa_bits = info.nmant
+  exponent_mask = ((1 << info.nexp) - 1) << mantissa_bits
+  bias = -info.minexp + 1
+  # Subnormals are first scaled into the normal range, then their exponent is corrected.
+  is_subnormal = lax.lt(lax.abs(x), _const(x, info.smallest_normal))
+  scale = float(2 ** mantissa_bits)
+  scaled = _where(is_subnormal, lax.mul(x, _const(x, scale)), x)
+  bits = lax.bitcast_convert_type(scaled, uint_type)
+  raw_exponent = lax.shift_right_logical(lax.bitwise_and(bits, _const(bits, exponent_mask)),
+                                         _const(bits, mantissa_bits))
+  exponent = lax.sub(lax.convert_element_type(raw_exponent, int_type),
+                     _const(raw_exponent, bias - 1, dtype=int_type))
+  exponent = _where(is_subnormal, lax.sub(exponent, _const(exponent, mantissa_bits)), exponent)
+  half_exponent_bits = _const(bits, (bias - 1) << mantissa_bits)
+  mantissa = lax.bitcast_convert_type(
+      lax.bitwise_or(lax.bitwise_and(bits, lax.bitwise_not(_const(bits, exponent_mask))),
+                     half_exponent_bits), x.dtype)
+  special = lax.bitwise_or(lax.eq(x, _const(x, 0)), lax.bitwise_not(lax.is_finite(x)))
+  mantissa = _where(special, x, mantissa)
+  exponent = _where(special, lax.full_like(exponent, 0), exponent)
+  return mantissa, lax.convert_element_type(exponent, np.int32)
+
+
+def _frexp_jvp(primals, tangents):
+  # The mantissa is x * 2**-exponent with a piecewise-constant exponent.
+  x, = primals
+  t, = tangents
+  mantissa, exponent = _frexp(x)
+  scale = lax.exp2(lax.neg(lax.convert_element_type(exponent, x.dtype)))
+  return (mantissa, exponent), (lax.mul(t, scale), lax.full_like(exponent, 0, dtype=dtypes.float0))
+
+
+_frexp = custom_jvp(_frexp_impl)
+_frexp.defjvp(_frexp_jvp)
+
+
+def _integer_args(name, x1, x2):
+  x1, x2 = promote_args(name, x1, x2)
+  if not dtypes.issubdtype(x1.dtype, np.integer):
+    raise ValueError(f"Arguments to jax.numpy.{name} must be integers.")
+  return x1, x2
+
+
+def _gcd(x1, x2):
+  x1, x2 = _broadcast_all(absolute(x1), absolute(x2))
+  from pyjax._src.lax.control_flow import while_loop
+
+  # Euclid's algorithm on all elements at once, until every remainder is zero.
+  def cond(state):
+    return lax.reduce_or(lax.ne(state[1], _weak_const(state[1], 0)), tuple(range(x1.ndim)))
+
+  def body(state):
+    a, b = state
+    nonzero = lax.ne(b, _weak_const(b, 0))
+    safe_b = _where(nonzero, b, _weak_const(b, 1))
+    return _where(nonzero, b, a), _where(nonzero, lax.rem(a, safe_b), b)
+  return while_loop(cond, body, (x1, x2))[0]
+
+
+def gcd(x1, x2):
+  """Greatest common divisor of the absolute values (integers only)."""
+  x1, x2 = _integer_args("gcd", x1, x2)
+  return _gcd(x1, x2)
+
+
+def lcm(x1, x2):
+  """Least common multiple of the absolute values (integers only; 0 if either is 0)."""
+  x1, x2 = _integer_args("lcm", x1, x2)
+  divisor = _gcd(x1, x2)
+  is_zero = lax.eq(divisor, _weak_const(divisor, 0))
+  return _where(is_zero, _weak_const(divisor, 0),
+                lax.mul(absolute(x1), lax.div(absolute(x2),
+                                              _where(is_zero, _weak_const(divisor, 1),
+                                                     divisor))))
+
+
+def heaviside(x1, x2, /):
+  """Step function: 0 where `x1 < 0`, 1 where `x1 > 0`, `x2` where `x1 == 0`."""
+  x1, x2 = promote_args_inexact("heaviside", x1, x2)
+  zero = _weak_const(x1, 0)
+  return _where(lax.lt(x1, zero), zero,
+                _where(lax.gt(x1, zero), _weak_const(x1, 1), _where(isnan(x1), x1, x2)))
+
+
+def _infinity_test(name, sign):
+  def fn(x, /, out=None):
+    if out is not None:
+      raise NotImplementedError("The 'out' argument to isneginf/isposinf is not supported.")
+    x, = promote_args(name, x)
+    if dtypes.issubdtype(x.dtype, np.complexfloating):
+      raise ValueError("isposinf/isneginf are not well defined for complex types")
+    if not dtypes.issubdtype(x.dtype, np.floating):
+      return lax.full_like(x, False, dtype=np.bool_)
+    return lax.eq(x, _const(x, sign * np.inf))
+  fn.__name__ = fn.__qualname__ = name
+  fn.__doc__ = f"Whether each element is {'-' if sign < 0 else '+'}inf."
+  return fn
+
+
+isneginf = _infinity_test("isneginf", -1)
+isposinf = _infinity_test("isposinf", 1)
+
+
+def ldexp(x1, x2, /):
+  """`x1 * 2**x2` for an integer exponent `x2`."""
+  check_arraylike("ldexp", x1, x2)
+  x1_dtype, x2_dtype = dtypes.result_type(x1), dtypes.result_type(x2)
+  if (dtypes.issubdtype(x1_dtype, np.complexfloating)
+      or dtypes.issubdtype(x2_dtype, np.inexact)):
+    raise ValueError(f"ldexp not supported for input types {(x1_dtype, x2_dtype)}")
+  x1, = promote_args_inexact("ldexp", x1)
+  original = x1
+  x1, x2 = promote_shapes("ldexp", x1, asarray_or_scalar(x2))
+  x2 = lax.convert_element_type(x2, np.int32)
+  # Two steps keep 2**(x2/2) representable where 2**x2 alone would over- or underflow.
+  half = lax.shift_right_arithmetic(x2, _const(x2, 1))
+  first = lax.pow(_const(x1, 2), lax.convert_element_type(half, x1.dtype))
+  second = lax.pow(_const(x1, 2), lax.convert_element_type(lax.sub(x2, half), x1.dtype))
+  result = lax.mul(lax.mul(x1, first), second)
+  # Zeros and infinities stay as they are (0 * 2**big would be NaN).
+  keep = lax.bitwise_or(isinf(original), lax.eq(original, _const(original, 0)))
+  return _where(keep, original, result)
+
+
+def modf(x, /, out=None):
+  """`(fractional part, integral part)`, both with the sign of `x`."""
+  if out is not None:
+    raise NotImplementedError("The 'out' argument to jnp.modf is not supported.")
+  x, = promote_args_inexact("modf", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise TypeError("modf does not support complex-valued inputs")
+  whole = _trunc(x)
+  return lax.sub(x, whole), whole
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+  """`x` with NaN replaced by `nan` and infinities by `posinf`/`neginf` (default: the largest
+  and smallest finite values of the dtype)."""
+  del copy  # Arrays are immutable: there is nothing to copy.
+  check_arraylike("nan_to_num", x)
+  x = asarray_or_scalar(x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    return lax.complex(nan_to_num(lax.real(x), nan=nan, posinf=posinf, neginf=neginf),
+                       nan_to_num(lax.imag(x), nan=nan, posinf=posinf, neginf=neginf))
+  if not dtypes.issubdtype(x.dtype, np.inexact):
+    return x
+  info = dtypes.finfo(x.dtype)
+  posinf = info.max if posinf is None else posinf
+  neginf = info.min if neginf is None else neginf
+  x = _where(isnan(x), asarray_or_scalar(nan).astype(x.dtype), x)
+  x = _where(isposinf(x), asarray_or_scalar(posinf).astype(x.dtype), x)
+  return _where(isneginf(x), asarray_or_scalar(neginf).astype(x.dtype), x)
+
+
+def spacing(x, /):
+  """The distance from `x` to the next representable number away from zero (negative for
+  negative `x`)."""
+  x, = promote_args_inexact("spacing", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise ValueError("spacing is not defined for complex inputs.")
+  if x.dtype == np.float16:
+    # NumPy steps float16 toward +inf whatever the sign (and JAX follows it).
+    return lax.sub(lax.nextafter(x, _const(x, np.inf)), x)
+  away = _where(signbit(x), _const(x, -np.inf), _const(x, np.inf))
+  result = lax.sub(lax.nextafter(x, away), x)
+  # A flushed subnormal step is reported as the smallest subnormal, as in NumPy.
+  tiny = dtypes.finfo(x.dtype).smallest_subnormal
+  return _where(lax.eq(result, _const(x, 0)), _where(signbit(x), _const(x, -tiny),
+                                                     _const(x, tiny)), result)
+
+
+
+# NumPy's ufunc objects: `jnp.add.reduce`, `.accumulate`, `.reduceat`, `.outer`, `.at`.
+
+_AT_INPLACE_MESSAGE = (
+    "Because JAX arrays are immutable, jnp.ufunc.at() cannot operate inplace like\n"
+    "np.ufunc.at(). Instead, you can pass inplace=False and capture the result; e.g.\n"
+    ">>> arr = jnp.add.at(arr, ind, val, inplace=False)\n")
+
+
+class ufunc:
+  """A universal function: `func` applied elementwise with broadcasting, plus NumPy's ufunc
+  methods. `call`, `reduce`, `accumulate`, `at` and `reduceat` are optional faster
+  implementations; without them the methods apply `func` one step at a time, as JAX does."""
+
+  def __init__(self, func, /, nin, nout, *, name=None, nargs=None, identity=None, call=None,
+               reduce=None, accumulate=None, at=None, reduceat=None):
+    self.__doc__ = func.__doc__
+    self.__name__ = name or func.__name__
+    # Read-only (properties below), so that a ufunc is a valid static argument of jit.
+    self._static = (func, operator.index(nin), operator.index(nout),
+                    operator.index(nargs or nin), identity, call, reduce, accumulate, at,
+                    reduceat)
+    self._call = call or self._call_vectorized
+
+  _func = property(lambda self: self._static[0])
+  nin = property(lambda self: self._static[1])
+  nout = property(lambda self: self._static[2])
+  nargs = property(lambda self: self._static[3])
+  identity = property(lambda self: self._static[4])
+
+  def __hash__(self):
+    return hash((self.__name__, *self._static))
+
+  def __eq__(self, other):
+    return (isinstance(other, ufunc) and self.__name__ == other.__name__
+            and self._static == other._static)
+
+  def __repr__(self):
+    return f"<jnp.ufunc '{self.__name__}'>"
+
+  def __call__(self, *args, out=None, where=None):
+    if out is not None:
+      raise NotImplementedError(f"out argument of {self}")
+    if where is not None:
+      raise NotImplementedError(f"where argument of {self}")
+    return self._call(*args)
+
+  def _call_vectorized(self, *args):
+    from pyjax._src.numpy.functional import vectorize
+    return vectorize(self._func)(*args)
+
+  def _check_binary(self, method):
+    if self.nin != 2:
+      raise ValueError(f"{method} only supported for binary ufuncs")
+    if self.nout != 1:
+      raise ValueError(f"{method} only supported for functions returning a single value")
+
+  def _result_dtype(self, *args):
+    from pyjax._src.jit import eval_shape
+    ones = [lax.full((), 1, asarray_or_scalar(a).dtype) for a in args]
+    return eval_shape(self._func, *ones).dtype
+
+  def reduce(self, a, axis=0, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """`a` combined along `axis` by this (binary) ufunc, as `numpy.ufunc.reduce`."""
+    self._check_binary("reduce")
+    if out is not None:
+      raise NotImplementedError(f"out argument of {self.__name__}.reduce()")
+    if where is not None:
+      if self.identity is None and initial is None:
+        raise ValueError(f"reduction operation {self.__name__!r} does not have an identity, "
+                         "so to use a where mask one has to specify 'initial'.")
+      where = asarray_or_scalar(where)
+      if where.dtype != np.bool_:
+        raise ValueError(f"where argument must have dtype=bool; got dtype={where.dtype}")
+    reduce = self._static[6] or self._reduce_sequentially
+    return reduce(a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial, where=where)
+
+  def _reduce_sequentially(self, a, axis=0, dtype=None, keepdims=False, initial=None,
+                           where=None):
+    from pyjax._src.lax.control_flow import fori_loop
+    from pyjax._src.numpy.lax_numpy import broadcast_to, moveaxis, ravel
+    check_arraylike(f"{self.__name__}.reduce", a)
+    a = asarray_or_scalar(a)
+    initial = self.identity if initial is None else initial
+    dtype = self._result_dtype(a, a) if dtype is None else np.dtype(dtype)
+    if where is not None:
+      where = broadcast_to(where, a.shape)
+    if isinstance(axis, tuple):
+      raise NotImplementedError("tuple of axes")
+    if axis is None:
+      final_shape = (1,) * a.ndim if keepdims else ()
+      a, where = ravel(a), (None if where is None else ravel(where))
+      axis = 0
+    else:
+      from pyjax._src.numpy.util import canonicalize_axis
+      axis = canonicalize_axis(axis, a.ndim)
+      final_shape = a.shape[:axis] + ((1,) if keepdims else ()) + a.shape[axis + 1:]
+      if axis:
+        a, where = moveaxis(a, axis, 0), (None if where is None else moveaxis(where, axis, 0))
+    if a.shape[0] == 0:
+      if initial is None:
+        raise ValueError(f"zero-size array to reduction operation {self.__name__} which has no "
+                         "identity")
+      return lax.full(final_shape, initial, dtype)
+
+    def step(i, acc):
+      combined = self(acc, a[i].astype(dtype))
+      return combined if where is None else _where(where[i], combined, acc)
+    start = 1 if initial is None else 0
+    acc = a[0] if initial is None else asarray_or_scalar(initial)
+    acc = lax.broadcast_in_dim(acc.astype(dtype), a.shape[1:], ()) if acc.ndim == 0 else \
+        acc.astype(dtype)
+    result = fori_loop(start, a.shape[0], step, acc)
+    return lax.reshape(result, final_shape) if keepdims else result
+
+  def accumulate(self, a, axis=0, dtype=None, out=None):
+    """Running results of `reduce` along `axis`, as `numpy.ufunc.accumulate`."""
+    self._check_binary("accumulate")
+    if out is not None:
+      raise NotImplementedError(f"out argument of {self.__name__}.accumulate()")
+    accumulate = self._static[7] or self._accumulate_sequentially
+    return accumulate(a, axis=axis, dtype=dtype)
+
+  def _accumulate_prepare(self, a, axis, dtype):
+    from pyjax._src.numpy.util import canonicalize_axis
+    check_arraylike(f"{self.__name__}.accumulate", a)
+    a = asarray_or_scalar(a)
+    dtype = self._result_dtype(a, a) if dtype is None else np.dtype(dtype)
+    if axis is None or isinstance(axis, tuple):
+      raise ValueError("accumulate does not allow multiple axes")
+    return a, canonicalize_axis(axis, a.ndim), dtype
+
+  def _accumulate_sequentially(self, a, axis=0, dtype=None):
+    from pyjax._src.lax.control_flow import scan
+    from pyjax._src.numpy.lax_numpy import moveaxis
+    a, axis, dtype = self._accumulate_prepare(a, axis, dtype)
+    if a.size == 0:
+      return lax.full(a.shape, 0, dtype)
+    a = moveaxis(a, axis, 0).astype(dtype)
+
+    def step(acc, x):
+      acc = self(acc, x).astype(dtype)
+      return acc, acc
+    _, rest = scan(step, a[0], a[1:])
+    from pyjax._src.numpy.lax_numpy import concatenate
+    return moveaxis(concatenate([a[:1], rest]), 0, axis)
+
+  def _accumulate_associatively(self, a, axis=0, dtype=None):
+    """For associative ufuncs: a parallel prefix scan (log-depth) instead of a loop."""
+    from pyjax._src.lax.control_flow import associative_scan
+    explicit = dtype is not None
+    a, axis, dtype = self._accumulate_prepare(a, axis, dtype)
+    if not explicit and dtype == np.bool_ and self.__name__ in ("add", "multiply"):
+      # Running sums and products count booleans in the default integer type (cumsum).
+      dtype = dtypes.default_int_dtype()
+    if a.size == 0:
+      return lax.full(a.shape, 0, dtype)
+    return associative_scan(lambda x, y: self(x, y).astype(dtype), a.astype(dtype), axis=axis)
+
+  def at(self, a, indices, b=None, /, *, inplace=True):
+    """`a` with this ufunc applied at `indices` (repeated indices apply repeatedly), as
+    `numpy.ufunc.at`; JAX arrays are immutable, so `inplace=False` is required."""
+    if inplace:
+      raise NotImplementedError(_AT_INPLACE_MESSAGE)
+    at = self._static[8] or self._at_sequentially
+    return at(a, indices) if b is None else at(a, indices, b)
+
+  def _at_sequentially(self, a, indices, *args):
+    from pyjax._src.lax.control_flow import scan
+    from pyjax._src.numpy.lax_numpy import broadcast_to
+    check_arraylike(f"{self.__name__}.at", a, *args)
+    dtype = self._result_dtype(a, *args)
+    a = asarray_or_scalar(a).astype(dtype)
+    args = tuple(asarray_or_scalar(arg).astype(dtype) for arg in args)
+    indices = indices if isinstance(indices, tuple) else (indices,)
+    if not indices:
+      return a
+    shapes = [np.shape(i) for i in indices if not isinstance(i, slice)]
+    shape = np.broadcast_shapes(*shapes) if shapes else ()
+    if not shape:
+      return a.at[indices].set(self(a.at[indices].get(), *args))
+    count = int(np.prod(shape))
+    if args:
+      arg = broadcast_to(args[0], (*shape, *args[0].shape[len(shape):]))
+      args = (lax.reshape(arg, (count, *args[0].shape[len(shape):])),)
+    indices = [i if isinstance(i, slice) else lax.reshape(broadcast_to(i, shape), (count,))
+               for i in indices]
+
+    # One index at a time, so that repeated indices accumulate.
+    def step(acc, k):
+      index = tuple(i if isinstance(i, slice) else i[k] for i in indices)
+      return acc.at[index].set(self(acc.at[index].get(), *(arg[k] for arg in args))), None
+    from pyjax._src.numpy.creation import arange
+    return scan(step, a, arange(count))[0]
+
+  def reduceat(self, a, indices, axis=0, dtype=None, out=None):
+    """`reduce` over the slices `a[indices[i]:indices[i+1]]` along `axis` (just
+    `a[indices[i]]` where `indices[i] >= indices[i+1]`), as `numpy.ufunc.reduceat`."""
+    self._check_binary("reduceat")
+    if out is not None:
+      raise NotImplementedError(f"out argument of {self.__name__}.reduceat()")
+    reduceat = self._static[9] or self._reduceat_sequentially
+    return reduceat(a, indices, axis=axis, dtype=dtype)
+
+  def _reduceat_sequentially(self, a, indices, axis=0, dtype=None):
+    from pyjax._src.lax.control_flow import fori_loop
+    from pyjax._src.numpy.lax_numpy import concatenate, moveaxis
+    from pyjax._src.numpy.util import canonicalize_axis
+    check_arraylike(f"{self.__name__}.reduceat", a, indices)
+    a, indices = asarray_or_scalar(a), asarray_or_scalar(indices)
+    if a.ndim == 0:
+      raise ValueError(f"reduceat: a must have 1 or more dimension, got a.shape={a.shape}")
+    if indices.ndim != 1:
+      raise ValueError(f"reduceat: indices must be one-dimensional, got "
+                       f"indices.shape={indices.shape}")
+    if axis is None or isinstance(axis, (tuple, list)):
+      raise ValueError("reduceat requires a single integer axis.")
+    axis = canonicalize_axis(axis, a.ndim)
+
+    def take(values, index):
+      return moveaxis(moveaxis(values, axis, 0)[index], 0, axis)
+    result = take(a, indices)
+    if dtype is not None:
+      result = result.astype(dtype)
+    bounds = concatenate([indices, lax.full((1,), a.shape[axis], indices.dtype)])
+    shape = [1] * a.ndim
+    shape[axis] = indices.shape[0]
+    starts = lax.reshape(bounds[:-1], tuple(shape))
+    ends = lax.reshape(bounds[1:], tuple(shape))
+
+    def step(i, acc):
+      inside = logical_and(greater(i, starts), less(i, ends))
+      return _where(inside, self(acc, take(a, lax.expand_dims(i, (0,)))), acc)
+    return fori_loop(0, a.shape[axis], step, result)
+
+  def outer(self, A, B, /):
+    """This ufunc applied to every pair of elements of `A` and `B`: shape `A.shape + B.shape`."""
+    self._check_binary("outer")
+    check_arraylike(f"{self.__name__}.outer", A, B)
+    from pyjax._src.vmap_api import vmap
+    A, B = asarray_or_scalar(A), asarray_or_scalar(B)
+    flat = vmap(vmap(self, (None, 0)), (0, None))(lax.reshape(A, (A.size,)),
+                                                  lax.reshape(B, (B.size,)))
+    return lax.reshape(flat, A.shape + B.shape)
+
+
+def frompyfunc(func, /, nin, nout, *, identity=None):
+  """A `ufunc` from `func`, a function of `nin` scalars returning `nout` values (vectorized
+  over arrays with `jnp.vectorize`)."""
+  return ufunc(func, nin, nout, identity=identity)
+
+
+def _sum_like(reduction):
+  def reduce(a, axis=0, dtype=None, keepdims=False, initial=None, where=None):
+    from pyjax._src.numpy import reductions
+    return getattr(reductions, reduction)(a, axis=axis, dtype=dtype, keepdims=keepdims,
+                                          initial=initial, where=where)
+  return reduce
+
+
+def _extremum(name, reduction):
+  def reduce(a, axis=0, dtype=None, keepdims=False, initial=None, where=None):
+    from pyjax._src.numpy import reductions
+    if dtype is not None:
+      raise TypeError(f"{name}.reduce does not take a dtype; got dtype={dtype}. Convert the "
+                      "input with astype instead.")
+    return getattr(reductions, reduction)(a, axis=axis, keepdims=keepdims, initial=initial,
+                                          where=where)
+  return reduce
+
+
+def _bitwise_reduction(name, lax_reduce, combine, identity, to_bool=False):
+  def reduce(a, axis=0, dtype=None, keepdims=False, initial=None, where=None):
+    from pyjax._src.numpy import reductions
+    check_arraylike(name, a)
+    a = asarray_or_scalar(a)
+    if to_bool:
+      a = _to_bool(a)
+    elif not _is_integral(a):
+      raise TypeError(f"{name}.reduce requires integer or boolean input, got {a.dtype}")
+    return reductions._reduction(name, a, axis, dtype, keepdims, initial, where,
+                                 lax_reduce=lax_reduce, combine=combine, identity=identity)
+  return reduce
+
+
+def _logsumexp_reduction(name, exp_fn, log_fn, combine):
+  """`log(sum(exp(a)))` in base e or 2, shifted by the maximum so that it does not overflow."""
+  def reduce(a, axis=0, dtype=None, keepdims=False, initial=None, where=None):
+    from pyjax._src.numpy import reductions
+    check_arraylike(name, a)
+    a, = promote_args_inexact(name, a)
+    if dtype is not None:
+      a = a.astype(dtype)
+    peak = reductions.max(a, axis=axis, keepdims=True, where=where, initial=-np.inf)
+    peak = _where(isfinite(peak), peak, lax.full_like(peak, 0))
+    total = reductions.sum(exp_fn(lax.sub(a, peak)), axis=axis, keepdims=True, where=where)
+    result = lax.add(log_fn(total), peak)
+    if not keepdims:
+      from pyjax._src.numpy.lax_numpy import squeeze
+      result = squeeze(result, axis=reductions._axes(axis, a.ndim))
+    if initial is not None:
+      result = combine(result, lax.full_like(result, initial))
+    return result
+  return reduce
+
+
+def _scatter_at(method):
+  """`ufunc.at` as one scatter (`a.at[indices].<method>(b)`); booleans are combined as
+  integers and converted back, as in JAX."""
+  def at(a, indices, b):
+    check_arraylike(f"{method}.at", a, b)
+    a = asarray_or_scalar(a)
+    if a.dtype == np.bool_:
+      integers = lax.convert_element_type(a, np.int32)
+      b = lax.convert_element_type(_to_bool(asarray_or_scalar(b)), np.int32)
+      return _to_bool(getattr(integers.at[indices], method)(b))
+    return getattr(a.at[indices], method)(b)
+  return at
+
+
+def _as_ufunc(fn, nin, *, identity=None, reduce=None, accumulate=False, at=None):
+  u = ufunc(fn, nin, 1, name=fn.__name__, identity=identity, call=fn, reduce=reduce, at=at)
+  if accumulate:
+    u._static = u._static[:7] + (u._accumulate_associatively,) + u._static[8:]
+  return u
+
+
+def _log2(x):
+  return lax.div(lax.log(x), lax.log(_const(x, 2)))
+
+
+def _exp2(x):
+  return lax.exp2(x)
+
+
+add = _as_ufunc(add, 2, identity=0, reduce=_sum_like("sum"), accumulate=True,
+                at=_scatter_at("add"))
+multiply = _as_ufunc(multiply, 2, identity=1, reduce=_sum_like("prod"), accumulate=True,
+                     at=_scatter_at("multiply"))
+subtract = _as_ufunc(subtract, 2, at=lambda a, indices, b: asarray_or_scalar(a).at[indices]
+                     .subtract(b))
+maximum = _as_ufunc(maximum, 2, reduce=_extremum("maximum", "max"), accumulate=True)
+minimum = _as_ufunc(minimum, 2, reduce=_extremum("minimum", "min"), accumulate=True)
+bitwise_and = _as_ufunc(bitwise_and, 2, identity=-1, accumulate=True, reduce=_bitwise_reduction(
+    "bitwise_and", lax.reduce_and, lax.bitwise_and, -1))
+bitwise_or = _as_ufunc(bitwise_or, 2, identity=0, accumulate=True, reduce=_bitwise_reduction(
+    "bitwise_or", lax.reduce_or, lax.bitwise_or, 0))
+bitwise_xor = _as_ufunc(bitwise_xor, 2, identity=0, accumulate=True, reduce=_bitwise_reduction(
+    "bitwise_xor", lax.reduce_xor, lax.bitwise_xor, 0))
+logical_and = _as_ufunc(logical_and, 2, identity=True, accumulate=True, reduce=_bitwise_reduction(
+    "logical_and", lax.reduce_and, lax.bitwise_and, True, to_bool=True))
+logical_or = _as_ufunc(logical_or, 2, identity=False, accumulate=True, reduce=_bitwise_reduction(
+    "logical_or", lax.reduce_or, lax.bitwise_or, False, to_bool=True))
+logical_xor = _as_ufunc(logical_xor, 2, identity=False, accumulate=True,
+                        reduce=_bitwise_reduction("logical_xor", lax.reduce_xor,
+                                                  lax.bitwise_xor, False, to_bool=True))
+logaddexp = _as_ufunc(logaddexp, 2, identity=-np.inf, accumulate=True, reduce=_logsumexp_reduction(
+    "logaddexp", lax.exp, lax.log, logaddexp))
+logaddexp2 = _as_ufunc(logaddexp2, 2, identity=-np.inf, accumulate=True,
+                       reduce=_logsumexp_reduction("logaddexp2", _exp2, _log2, logaddexp2))
+negative = _as_ufunc(negative, 1)
+
+
+__all__ = sorted(name for name, value in globals().items()
+                 if not name.startswith("_") and (isinstance(value, ufunc) or (
+                     callable(value) and getattr(value, "__module__", None) == __name__)))
