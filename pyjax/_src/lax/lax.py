@@ -430,8 +430,10 @@ def full(shape, fill_value, dtype=None, sharding=None):
 
 def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
   aval = core.get_aval(x)
+  # As in JAX, only an omitted dtype keeps a weak type (even an explicit dtype equal to x's
+  # makes the result strong).
+  weak = dtype is None and aval.weak_type
   dtype = aval.dtype if dtype is None else dtype
-  weak = dtype is aval.dtype and aval.weak_type
   shape = aval.shape if shape is None else shape
   fill = _st.convert_element_type(fill_value, dtypes.canonicalize_dtype(dtype), weak)
   return broadcast_in_dim(fill, canonicalize_shape(shape), (), out_sharding=sharding)
