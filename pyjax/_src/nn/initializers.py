@@ -14,6 +14,7 @@ from pyjax import numpy as jnp
 from pyjax import random
 from pyjax._src import dtypes
 from pyjax._src.lax.utils import canonicalize_shape
+from pyjax._src.numpy.util import to_complex_dtype
 
 __all__ = [
     "Initializer", "constant", "delta_orthogonal", "glorot_normal", "glorot_uniform", "he_normal",
@@ -98,7 +99,7 @@ def _complex_uniform(key, shape, dtype):
   """Uniform on the disk of radius sqrt(2) (so E|z|^2 = 1)."""
   key_r, key_theta = random.split(key)
   real_dtype = np.array(0, dtype).real.dtype
-  dtype = dtypes.to_complex_dtype(real_dtype)
+  dtype = to_complex_dtype(real_dtype)
   r = jnp.sqrt(2 * random.uniform(key_r, shape, real_dtype)).astype(dtype)
   theta = 2 * np.pi * random.uniform(key_theta, shape, real_dtype).astype(dtype)
   return r * jnp.exp(1j * theta)
@@ -108,7 +109,7 @@ def _complex_truncated_normal(key, upper, shape, dtype):
   """A complex normal with its modulus truncated to `upper` (inverse-CDF sampling of |z|)."""
   key_r, key_theta = random.split(key)
   real_dtype = np.array(0, dtype).real.dtype
-  dtype = dtypes.to_complex_dtype(real_dtype)
+  dtype = to_complex_dtype(real_dtype)
   t = ((1 - jnp.exp(jnp.array(-(upper ** 2), dtype)))
        * random.uniform(key_r, shape, real_dtype).astype(dtype))
   r = jnp.sqrt(-jnp.log(1 - t))

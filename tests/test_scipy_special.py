@@ -1,0 +1,211 @@
+"""`pyjax.scipy.special` against the oracle's `jax.scipy.special` (jax 0.10.2): values, dtypes and
+weak types (float32, float64 in x64 mode, integer and Python-scalar arguments), derivatives
+(including JAX's custom rules at the edges: xlogy at 0, log_ndtr in the tails, zeta), vmap, jit
+and error classes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+import jax.scipy.special  # noqa: E402,F401
+
+import pyjax  # noqa: E402
+import pyjax.numpy as jnp  # noqa: E402
+from pyjax.scipy import special as ps  # noqa: E402
+
+from case_tables import CaseTable  # noqa: E402
+from oracle_util import assert_same_outcome, outcome  # noqa: E402
+
+
+def sp(L):
+  return L.top.scipy.special
+
+
+X = np.array([-3.5, -2., -1., -0.5, -0.0, 0., 1e-3, 0.5, 1., 2.5, 7., 30.], np.float32)
+POS = np.array([1e-3, 0.1, 0.5, 1., 2.5, 7., 12., 30.], np.float32)
+UNIT = np.array([0., 1e-6, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 1.], np.float32)
+SIGNED_UNIT = np.array([-1., -0.999, -0.5, -0.1, 0., 0.2, 0.7, 0.9999, 1.], np.float32)
+NORMAL_X = np.array([-40., -12., -9., -4., -1., 0., 0.5, 3., 5.5, 9., 40.], np.float32)
+A = np.array([0.5, 1., 3., 9., 25.], np.float32)
+B = np.array([0.2, 2., 2.5, 10., 50.], np.float32)
+
+UNARY = {  # name: argument
+    "gammaln": X, "gammasgn": X, "loggamma": X, "gamma": X, "digamma": POS, "erf": X,
+    "erfc": X, "erfinv": SIGNED_UNIT, "logit": UNIT, "expit": X, "entr": X, "ndtr": NORMAL_X,
+    "ndtri": UNIT, "log_ndtr": NORMAL_X, "i0": X, "i0e": X, "i1": X, "i1e": X, "factorial": X,
+}
+DIFFERENTIABLE = ["gammaln", "digamma", "erf", "erfc", "erfinv", "logit", "expit", "entr",
+                  "ndtr", "ndtri", "log_ndtr", "i0", "i0e", "i1", "i1e", "gamma"]
+
+
+def grad_of(L, fn):
+  return L.top.vmap(L.top.grad(fn))
+
+
+CASES = {}
+for _name, _x in UNARY.items():
+  CASES[f"{_name}"] = lambda L, n=_name, x=_x: getattr(sp(L), n)(x)
+  CASES[f"{_name}/scalar"] = lambda L, n=_name: getattr(sp(L), n)(0.25)
+for _name in DIFFERENTIABLE:
+  _x = {"ndtri": UNIT[1:-1], "logit": UNIT[1:-1], "erfinv": SIGNED_UNIT[1:-1],
+        "entr": POS}.get(_name, UNARY[_name])
+  CASES[f"{_name}/grad"] = lambda L, n=_name, x=_x: grad_of(L, getattr(sp(L), n))(L.np.asarray(x))
+for _name in ["gammaln", "digamma", "erf", "expit", "i0e", "i1", "factorial", "gamma"]:
+  CASES[f"{_name}/int"] = lambda L, n=_name: getattr(sp(L), n)(np.array([1, 2, 5], np.int32))
+CASES.update({
+    "betaln": lambda L: sp(L).betaln(A[:, None], B[None, :]),
+    "betaln/grad": lambda L: L.top.grad(lambda a, b: sp(L).betaln(a, b).sum(), (0, 1))(
+        L.np.asarray(A), L.np.asarray(B)),
+    "beta": lambda L: sp(L).beta(np.array([-1.5, 0.5, 2., 3.]), np.array([2., 0.5, 3., 9.])),
+    "betainc": lambda L: sp(L).betainc(A[:, None], B[None, :], 0.4),
+    "betainc/grad_x": lambda L: grad_of(L, lambda x: sp(L).betainc(2., 3., x))(
+        L.np.asarray(UNIT[1:-1])),
+    "gammainc": lambda L: sp(L).gammainc(A[:, None], POS[None, :]),
+    "gammaincc": lambda L: sp(L).gammaincc(A[:, None], POS[None, :]),
+    "gammainc/grad": lambda L: L.top.grad(lambda a, x: sp(L).gammainc(a, x).sum(), (0, 1))(
+        L.np.asarray(A), L.np.asarray(POS[:5])),
+    "comb": lambda L: sp(L).comb(np.array([5., 10., 3., -1., 4.]), np.array([2., 3., 4., 1., 0.])),
+    "comb/repetition": lambda L: sp(L).comb(np.array([5., 10., 0.]), np.array([2., 3., 0.]),
+                                            repetition=True),
+    "multigammaln": lambda L: sp(L).multigammaln(A + 3, 3),
+    "multigammaln/grad": lambda L: grad_of(L, lambda a: sp(L).multigammaln(a, 2))(
+        L.np.asarray(A + 2)),
+    "polygamma": lambda L: sp(L).polygamma(np.array([0, 1, 2, 3]), np.array([0.5, 1., 2.5, 7.])),
+    "polygamma/grad": lambda L: grad_of(L, lambda x: sp(L).polygamma(1, x))(L.np.asarray(POS)),
+    "zeta": lambda L: sp(L).zeta(np.array([1.5, 2., 3., 7.5]), np.array([0.5, 1., 2., 10.])),
+    "zeta/grad": lambda L: L.top.grad(lambda s, q: sp(L).zeta(s, q).sum(), (0, 1))(
+        L.np.array([1.5, 2., 3., 7.5]), L.np.array([0.5, 1., 2., 10.])),
+    "poch": lambda L: sp(L).poch(np.array([0.5, 1., 2.5, 3.]), np.array([0., 2., 1.5, 3.])),
+    "poch/grad": lambda L: L.top.grad(lambda z, m: sp(L).poch(z, m).sum(), (0, 1))(
+        L.np.array([0.5, 1., 2.5]), L.np.array([1., 2., 1.5])),
+    "xlogy": lambda L: sp(L).xlogy(np.array([0., 0., 1., 2., -1., 0.]),
+                                   np.array([0., np.nan, 2., 0.5, 3., -1.])),
+    "xlogy/grad_at_0": lambda L: L.top.grad(sp(L).xlogy, (0, 1))(0., 1.),
+    "xlogy/grad": lambda L: L.top.vmap(L.top.grad(sp(L).xlogy, (0, 1)))(
+        L.np.array([0., 1., 2.]), L.np.array([0.5, 2., 3.])),
+    "xlog1py": lambda L: sp(L).xlog1py(np.array([0., 0., 1., 2.]), np.array([-1., np.nan, 2., -.5])),
+    "xlog1py/grad": lambda L: L.top.vmap(L.top.grad(sp(L).xlog1py, (0, 1)))(
+        L.np.array([0., 1., 2.]), L.np.array([0.5, 2., -0.5])),
+    "rel_entr": lambda L: sp(L).rel_entr(np.array([0., 0., 1., 2., -1., 0.5]),
+                                         np.array([0., 1., 2., 0., 1., 0.5])),
+    "kl_div": lambda L: sp(L).kl_div(np.array([0., 0., 1., 2., -1., 0.5]),
+                                     np.array([0., 1., 2., 0., 1., 0.5])),
+    "rel_entr/grad": lambda L: L.top.grad(lambda p, q: sp(L).rel_entr(p, q).sum(), (0, 1))(
+        L.np.array([0.2, 1., 2.]), L.np.array([0.5, 2., 3.])),
+    "entr/grad_at_0": lambda L: L.top.grad(sp(L).entr)(0.),
+    "boxcox": lambda L: sp(L).boxcox(POS[:, None], np.array([0., 0.5, -1.])),
+    "boxcox1p": lambda L: sp(L).boxcox1p(POS[:, None], np.array([0., 0.5, -1.])),
+    "logsumexp": lambda L: sp(L).logsumexp(X.reshape(3, 4), axis=1, b=2.0),
+    "logsumexp/sign": lambda L: sp(L).logsumexp(X, b=-1.0, return_sign=True),
+    "softmax": lambda L: sp(L).softmax(X.reshape(3, 4)),
+    "softmax/axis": lambda L: sp(L).softmax(X.reshape(3, 4), axis=0),
+    "log_softmax": lambda L: sp(L).log_softmax(X.reshape(3, 4)),
+    "bernoulli": lambda L: sp(L).bernoulli(12),
+    "bernoulli/small": lambda L: sp(L).bernoulli(1),
+    "factorial/grad": lambda L: grad_of(L, sp(L).factorial)(L.np.asarray(POS)),
+    "log_ndtr/series": lambda L: sp(L).log_ndtr(NORMAL_X, series_order=0),
+    "log_ndtr/series7": lambda L: sp(L).log_ndtr(NORMAL_X, series_order=7),
+    "gammaln/vmap2": lambda L: L.top.vmap(L.top.vmap(sp(L).betaln, (0, None)), (None, 0))(
+        L.np.asarray(A), L.np.asarray(B)),
+    "expit/hessian": lambda L: L.top.hessian(lambda x: sp(L).expit(x).sum())(L.np.asarray(X[:4])),
+})
+
+TABLE = CaseTable(CASES)
+
+# float64, in x64 mode.
+X64_CASES = {
+    f"{name}/f64": (lambda L, n=name, x=x: getattr(sp(L), n)(x.astype(np.float64)))
+    for name, x in UNARY.items()
+}
+X64_CASES.update({
+    "betaln/f64": lambda L: sp(L).betaln(A[:, None].astype(np.float64), B.astype(np.float64)),
+    "zeta/f64": lambda L: sp(L).zeta(np.array([1.5, 2., 3., 7.5]), np.array([0.5, 1., 2., 10.])),
+    "zeta/grad_f64": lambda L: L.top.grad(lambda s, q: sp(L).zeta(s, q).sum(), (0, 1))(
+        L.np.array([1.5, 2., 3., 7.5]), L.np.array([0.5, 1., 2., 10.])),
+    "log_ndtr/grad_f64": lambda L: grad_of(L, sp(L).log_ndtr)(
+        L.np.asarray(NORMAL_X.astype(np.float64) * 2)),
+    "ndtri/f64_tails": lambda L: sp(L).ndtri(np.array([1e-300, 1e-20, 1e-5, 0.2, 1 - 1e-12])),
+    "bernoulli/f64": lambda L: sp(L).bernoulli(20),
+    "xlogy/int": lambda L: sp(L).xlogy(np.array([0, 2]), np.array([0, 3])),
+})
+X64_TABLE = CaseTable(X64_CASES, enable_x64=True)
+
+
+def _tol(name):
+  if "grad" in name or "hessian" in name:
+    return (2e-4, 1e-5)
+  if "f64" in name:
+    return (1e-11, 1e-14)
+  return (1e-5, 1e-6)
+
+
+def _check(table, name):
+  expected = table.oracle(name)
+  if expected[0] == "raise":
+    assert_same_outcome(table.pyjax(name), expected, None, f"{name}: ")
+  else:
+    table.check(name, _tol(name))
+
+
+@pytest.mark.parametrize("name", list(TABLE))
+def test_matches_oracle(name):
+  _check(TABLE, name)
+
+
+@pytest.mark.parametrize("name", list(X64_TABLE))
+def test_matches_oracle_x64(name):
+  _check(X64_TABLE, name)
+
+
+def test_jit_and_vmap_match_eager():
+  x = jnp.asarray(POS)
+  for fn in [ps.gammaln, ps.log_ndtr, ps.ndtri, lambda v: ps.xlogy(v, v + 1.0),
+             lambda v: ps.zeta(v + 1.0, 2.0), lambda v: ps.betaln(v, 9.0)]:
+    arg = x / 31.0 if fn is ps.ndtri else x
+    eager = np.asarray(fn(arg))
+    np.testing.assert_allclose(np.asarray(pyjax.jit(fn)(arg)), eager, rtol=1e-6)
+    looped = np.stack([np.asarray(fn(arg[i])) for i in range(arg.shape[0])])
+    np.testing.assert_allclose(np.asarray(pyjax.vmap(fn)(arg)), looped, rtol=1e-6)
+
+
+def test_grads_match_finite_differences():
+  from pyjax.test_util import check_grads
+  x = jnp.asarray(np.array([0.3, 1.2, 2.5], np.float32))
+  with pyjax.enable_x64(True):
+    x64 = jnp.asarray(np.array([0.3, 1.2, 2.5]))
+    for fn in [ps.gammaln, ps.log_ndtr, ps.ndtri, lambda v: ps.betaln(v, 9.5),
+               lambda v: ps.zeta(v + 1.5, v), lambda v: ps.poch(v, 1.5),
+               lambda v: ps.multigammaln(v + 2, 3)]:
+      arg = x64 / 3.0 if fn is ps.ndtri else x64
+      check_grads(fn, (arg,), order=1, modes=("fwd", "rev"), atol=1e-5, rtol=1e-5)
+  assert x.dtype == np.float32
+
+
+@pytest.mark.parametrize("call", [
+    lambda S: S.zeta(2.0),
+    lambda S: S.polygamma(1.5, 2.0),
+    lambda S: S.ndtr(np.float16(1.0)),
+    lambda S: S.ndtri(np.array([1, 2])),
+    lambda S: S.log_ndtr(1.0, series_order=-1),
+    lambda S: S.log_ndtr(1.0, series_order=31),
+    lambda S: S.log_ndtr(1.0, series_order=2.0),
+    lambda S: S.bernoulli(-1),
+    lambda S: S.factorial(3, exact=True),
+    lambda S: S.entr(np.complex64(1)),
+    lambda S: S.rel_entr(np.complex64(1), 1.0),
+    lambda S: S.gammaln([1.0]),
+])
+def test_errors_match_oracle(call):
+  p, j = outcome(call, ps), outcome(call, jax.scipy.special)
+  assert j[0] == "raise"
+  assert_same_outcome(p, j)
+  assert str(p[1]) == str(j[1])
+
+
+def test_namespace():
+  missing = {"bessel_jn", "dawsn", "erfcx", "exp1", "expi", "expn", "fresnel", "hyp1f1", "hyp2f1",
+             "owens_t", "sici", "spence", "sph_harm_y", "wofz"}
+  expected = {n for n in dir(jax.scipy.special) if not n.startswith("_")} - missing
+  assert set(ps.__all__) == expected
+  assert pyjax.scipy.special is ps
