@@ -611,6 +611,9 @@ def scatter_apply(operand, scatter_indices, func: Callable, dimension_numbers, *
   aval = ShapedArray((), dtype, False)
   jaxpr, consts = staging.trace_to_jaxpr(
       lambda x, _: [_st.convert_element_type(func(x), dtype)], [aval, aval])
+  if any(isinstance(c, core.Tracer) for c in consts):
+    raise NotImplementedError("Reduction computations can't close over Tracers. Please open an "
+                              "issue at https://github.com/jax-ml/jax.")
   params.update(update_jaxpr=jaxpr, update_consts=tuple(consts))
   return scatter_p.bind(operand, scatter_indices, unused, **params)
 
