@@ -22,10 +22,12 @@ def _binary_operator(fn, swap=False):
 
 def _operators() -> dict:
   binary = {
-      "add": ufuncs.add, "sub": ufuncs.subtract, "mul": ufuncs.multiply,
+      # ufunc objects bind their plain functions: an operator skips the ufunc call layer.
+      "add": ufuncs.add._call, "sub": ufuncs.subtract._call, "mul": ufuncs.multiply._call,
       "truediv": ufuncs.true_divide, "floordiv": ufuncs.floor_divide, "mod": ufuncs.remainder,
       "divmod": ufuncs.divmod, "pow": ufuncs.power, "matmul": lax_numpy.matmul,
-      "and": ufuncs.bitwise_and, "or": ufuncs.bitwise_or, "xor": ufuncs.bitwise_xor,
+      "and": ufuncs.bitwise_and._call, "or": ufuncs.bitwise_or._call,
+      "xor": ufuncs.bitwise_xor._call,
       "lshift": ufuncs.left_shift, "rshift": ufuncs.right_shift,
   }
   methods = {}
@@ -37,7 +39,7 @@ def _operators() -> dict:
   for name, fn in comparisons.items():
     methods[f"__{name}__"] = _binary_operator(fn)
   methods.update({
-      "__neg__": ufuncs.negative, "__pos__": ufuncs.positive, "__abs__": ufuncs.absolute,
+      "__neg__": ufuncs.negative._call, "__pos__": ufuncs.positive, "__abs__": ufuncs.absolute,
       "__invert__": ufuncs.invert, "__round__": lambda self, ndigits=None: lax_numpy.round(
           self, ndigits or 0),
       "__getitem__": indexing.getitem, "__iter__": _iter,
