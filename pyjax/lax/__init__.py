@@ -13,6 +13,7 @@ from pyjax._src.lax.windowed_reductions import *  # noqa: F401,F403
 from pyjax._src.lax.cumulative import *  # noqa: F401,F403
 from pyjax._src.lax.special import *  # noqa: F401,F403
 from pyjax._src.lax.sorting import *  # noqa: F401,F403
+from pyjax._src.lax.precision import *  # noqa: F401,F403
 from pyjax._src.lax.control_flow import (  # noqa: E402,F401
     associative_scan, cond, fori_loop, map, scan, switch, while_loop)
 from pyjax._src.lax.fft import FftType, fft  # noqa: E402,F401

@@ -124,16 +124,16 @@ def _pp_dot_general(params):
 pp_param_rules[dot_general_p] = _pp_dot_general
 
 
-# --- batching. Both operands batched: the batch dimensions become a leading dot_general batch
-# dimension. One batched: its batch dimension is a free dimension of that operand, and lands
-# where that operand's free dimensions land in the result.
+# --- batching. Both operands batched: the batch dimensions, where they are, become the first
+# dot_general batch dimension (no transposes, as in JAX). One batched: its batch dimension is a
+# free dimension of that operand, and lands where that operand's free dimensions land.
 def _dot_general_batcher(axis_data, vals, dims, *, dimension_numbers, **params):
   (lhs, rhs), (dl, dr) = vals, dims
   (lc, rc), (lb, rb) = dimension_numbers
   if dl is not None and dr is not None:
-    lhs, rhs = batching.moveaxis(lhs, dl, 0), batching.moveaxis(rhs, dr, 0)
-    numbers = ((tuple(a + 1 for a in lc), tuple(a + 1 for a in rc)),
-               ((0, *(a + 1 for a in lb)), (0, *(a + 1 for a in rb))))
+    lc, lb = (tuple(batching.physical_axis(a, dl) for a in axes) for axes in (lc, lb))
+    rc, rb = (tuple(batching.physical_axis(a, dr) for a in axes) for axes in (rc, rb))
+    numbers = ((lc, rc), ((dl, *lb), (dr, *rb)))
     return dot_general_p.bind(lhs, rhs, dimension_numbers=numbers, **params), 0
   if dl is not None:
     lc, lb = (tuple(batching.physical_axis(a, dl) for a in axes) for axes in (lc, lb))

@@ -14,6 +14,7 @@ from pyjax._src.lax import elementwise as _ew
 from pyjax._src.lax import reductions as _red
 from pyjax._src.lax import structural as _st
 from pyjax._src.lax.elementwise import RoundingMethod
+from pyjax._src.lax.precision import canonicalize_precision
 from pyjax._src.lax.utils import canonicalize_shape
 
 
@@ -388,7 +389,8 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
              (tuple(map(operator.index, lb)), tuple(map(operator.index, rb))))
   if preferred_element_type is not None:
     preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
-  return _dot.dot_general_p.bind(lhs, rhs, dimension_numbers=numbers, precision=precision,
+  return _dot.dot_general_p.bind(lhs, rhs, dimension_numbers=numbers,
+                                 precision=canonicalize_precision(precision),
                                  preferred_element_type=preferred_element_type,
                                  out_sharding=out_sharding)
 
