@@ -1,2 +1,2 @@
 """`pyjax.scipy`: SciPy's API on pyjax arrays, as `jax.scipy`."""
-from pyjax.scipy import linalg, special  # noqa: F401
+from pyjax.scipy import linalg, special, stats  # noqa: F401
