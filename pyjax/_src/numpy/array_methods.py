@@ -74,6 +74,12 @@ def _transpose(self, *args):
   return lax_numpy.transpose(self, axes)
 
 
+def _compress(self, condition, axis=None, *, size=None, fill_value=0, out=None):
+  """`jnp.compress(condition, self, axis, ...)` (the array comes second in the function)."""
+  from pyjax._src.numpy import index_tricks
+  return index_tricks.compress(condition, self, axis, size=size, fill_value=fill_value, out=out)
+
+
 def _astype(self, dtype, copy=False, device=None):
   return lax_numpy.astype(self, dtype, copy=copy)
 
@@ -96,8 +102,11 @@ def _methods() -> dict:
   from pyjax._src.numpy import manipulation
   forwarded.update({name: getattr(manipulation, name) for name in
                     ("repeat", "diagonal", "copy")})
+  from pyjax._src.numpy import index_tricks
+  forwarded.update({"take": index_tricks.take, "choose": index_tricks.choose})
   methods = {name: _method(fn) for name, fn in forwarded.items()}
-  methods.update({"reshape": _reshape, "transpose": _transpose, "astype": _astype})
+  methods.update({"reshape": _reshape, "transpose": _transpose, "astype": _astype,
+                  "compress": _compress})
   return methods
 
 
