@@ -61,7 +61,8 @@ for _name, _factory in FACTORIES.items():
   CASES[f"{_name}/default_dtype"] = lambda L, f=_factory: f(init_of(L))(key(L), (6, 3))
 CASES.update({
     "he_normal/raw_key": lambda L: init_of(L).he_normal()(L.top.random.PRNGKey(5), (4, 7)),
-    "glorot_uniform/conv": lambda L: init_of(L).glorot_uniform(dtype=np.float16)(key(L), (3, 3, 2, 4)),
+    "glorot_uniform/conv": lambda L: init_of(L).glorot_uniform(dtype=np.float16)(
+        key(L), (3, 3, 2, 4)),
     "lecun_normal/in_axis_1d": lambda L: init_of(L).lecun_normal(in_axis=0, out_axis=())(
         key(L), (5,)),
     "orthogonal/wide": lambda L: init_of(L).orthogonal()(key(L, 1), (2, 6)),

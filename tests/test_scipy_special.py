@@ -84,7 +84,8 @@ CASES.update({
     "xlogy/grad_at_0": lambda L: L.top.grad(sp(L).xlogy, (0, 1))(0., 1.),
     "xlogy/grad": lambda L: L.top.vmap(L.top.grad(sp(L).xlogy, (0, 1)))(
         L.np.array([0., 1., 2.]), L.np.array([0.5, 2., 3.])),
-    "xlog1py": lambda L: sp(L).xlog1py(np.array([0., 0., 1., 2.]), np.array([-1., np.nan, 2., -.5])),
+    "xlog1py": lambda L: sp(L).xlog1py(np.array([0., 0., 1., 2.]),
+                                       np.array([-1., np.nan, 2., -.5])),
     "xlog1py/grad": lambda L: L.top.vmap(L.top.grad(sp(L).xlog1py, (0, 1)))(
         L.np.array([0., 1., 2.]), L.np.array([0.5, 2., -0.5])),
     "rel_entr": lambda L: sp(L).rel_entr(np.array([0., 0., 1., 2., -1., 0.5]),

@@ -121,6 +121,24 @@ CASES.update({
     "logistic.logpdf/vmap": lambda L: L.top.vmap(st(L).logistic.logpdf, (0, None, 0))(
         L.np.asarray(X), 0.5, L.np.asarray(X[::-1] ** 2 + 1)),
     "norm.logpdf/int": lambda L: st(L).norm.logpdf(np.array([1, 2, 3])),
+    "truncnorm.logpdf": lambda L: st(L).truncnorm.logpdf(X, -1.0, np.array([0.5, 3.])[:, None],
+                                                         loc=0.2, scale=1.5),
+    "truncnorm.pdf": lambda L: st(L).truncnorm.pdf(X, np.array([-40., 2., 3.])[:, None], 9.0),
+    "truncnorm.logcdf": lambda L: st(L).truncnorm.logcdf(
+        X, np.array([-2., -40., 2., 1.])[:, None], np.array([1., -30., 5., 0.5])[:, None]),
+    "truncnorm.cdf": lambda L: st(L).truncnorm.cdf(X, -1.0, 2.0, loc=0.5),
+    "truncnorm.logsf": lambda L: st(L).truncnorm.logsf(X, np.array([-1., 3.])[:, None], 8.0),
+    "truncnorm.sf": lambda L: st(L).truncnorm.sf(0.3, -1.0, 2.0),
+    "truncnorm.logpdf/grad": lambda L: L.top.grad(
+        lambda x, a: st(L).truncnorm.logpdf(x, a, 2.0).sum(), (0, 1))(
+            L.np.array([0., 0.5, 1.5]), L.np.float32(-1.0)),
+    "vonmises.logpdf": lambda L: st(L).vonmises.logpdf(X, np.array([-1., 0.5, 50.])[:, None]),
+    "vonmises.pdf": lambda L: st(L).vonmises.pdf(0.3, 2.0),
+    "wrapcauchy.logpdf": lambda L: st(L).wrapcauchy.logpdf(X, np.array([0., 0.3, 0.9])[:, None]),
+    "wrapcauchy.pdf": lambda L: st(L).wrapcauchy.pdf(X, 0.5),
+    "gennorm.logpdf": lambda L: st(L).gennorm.logpdf(X, np.array([0.5, 2., 8.])[:, None]),
+    "gennorm.cdf": lambda L: st(L).gennorm.cdf(X, np.array([0.5, 2., 8.])[:, None]),
+    "gennorm.pdf": lambda L: st(L).gennorm.pdf(0.3, 1.5),
 })
 TABLE = CaseTable(CASES)
 
@@ -168,7 +186,7 @@ def test_every_function_of_the_modules_exists():
   for module in ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet",
                  "expon", "gamma", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic",
                  "multinomial", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
-                 "uniform"]:
+                 "uniform", "truncnorm", "vonmises", "wrapcauchy", "gennorm"]:
     expected = {n for n in dir(getattr(jax.scipy.stats, module)) if not n.startswith("_")}
     actual = {n for n in dir(getattr(pst, module)) if not n.startswith("_")}
     assert expected == actual, module

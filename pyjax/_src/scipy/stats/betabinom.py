@@ -4,7 +4,7 @@ import numpy as np
 from pyjax import lax
 from pyjax import numpy as jnp
 from pyjax._src.lax.elementwise import _weak_const as _c
-from pyjax._src.numpy.util import asarray_or_scalar, promote_args_inexact
+from pyjax._src.numpy.util import promote_args_inexact
 from pyjax._src.scipy.special import betaln
 
 
