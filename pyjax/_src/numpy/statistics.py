@@ -17,7 +17,8 @@ from pyjax._src.lax import sorting as lax_sorting
 from pyjax._src.numpy import (creation, cumulative, lax_numpy, manipulation, reductions, sorting,
                               ufuncs)
 from pyjax._src.numpy.util import (asarray_or_scalar, canonicalize_axis, check_arraylike,
-                                   convert_to, promote_dtypes_inexact, to_inexact_dtype)
+                                   convert_to, promote_dtypes_inexact, promote_shapes,
+                                   to_inexact_dtype)
 
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest", "inverted_cdf")
 
@@ -277,6 +278,15 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
   if dtype is not None and not dtypes.issubdtype(dtype, np.inexact):
     raise ValueError(f"cov: dtype must be a subclass of float or complex; got dtype={dtype}")
   m = asarray_or_scalar(m)
+  if y is not None:
+    # As in JAX, `m` and `y` of different ranks must broadcast, and the lower one gets leading 1s.
+    y = asarray_or_scalar(y)
+    if m.ndim != y.ndim:
+      try:
+        np.broadcast_shapes(m.shape, y.shape)
+      except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting: shapes={[m.shape, y.shape]}")
+      m, y = promote_shapes("cov", m, y)
   if m.ndim > 2:
     raise ValueError("m has more than 2 dimensions")
   variables = manipulation.atleast_2d(m)
@@ -285,7 +295,6 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
   if variables.shape[0] == 0:
     return lax.full((0, 0), 0, dtypes.default_float_dtype())
   if y is not None:
-    y = asarray_or_scalar(y)
     if y.ndim > 2:
       raise ValueError("y has more than 2 dimensions")
     y = manipulation.atleast_2d(y)
@@ -517,9 +526,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
   f = lax_numpy.where(flat, fp[lower], ufuncs.add(
       fp[lower], ufuncs.multiply(slope, ufuncs.subtract(fp[upper], fp[lower]))))
   if period is None:
-    if left != "extrapolate":
+    if not isinstance(left, str):
       f = lax_numpy.where(ufuncs.less(x, xp[0]), fp[0] if left is None else left, f)
-    if right != "extrapolate":
+    if not isinstance(right, str):
       f = lax_numpy.where(ufuncs.greater(x, xp[-1]), fp[-1] if right is None else right, f)
   return f
 
