@@ -23,7 +23,7 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest -q -n 2 tests
 
 bench: $(VENV)/.installed-test
-	$(PY) bench/dispatch.py
+	for script in bench/*.py; do $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
