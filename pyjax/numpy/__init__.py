@@ -7,8 +7,8 @@ from pyjax._src.dtypes import (  # noqa: F401
 from pyjax._src.numpy.creation import (  # noqa: F401
     arange, array, asarray, bfloat16, bool_, cdouble, complex64, complex128, complex_, csingle,
     double, empty, empty_like, eye, float8_e4m3fn, float8_e5m2, float16, float32, float64, float_,
-    full, full_like, identity, int4, int8, int16, int32, int64, int_, linspace, ones, ones_like,
-    single, uint, uint4, uint8, uint16, uint32, uint64, zeros, zeros_like)
+    full, full_like, geomspace, identity, int4, int8, int16, int32, int64, int_, linspace, logspace,
+    ones, ones_like, single, uint, uint4, uint8, uint16, uint32, uint64, zeros, zeros_like)
 from pyjax._src.numpy.lax_numpy import (  # noqa: F401
     around, astype, broadcast_arrays, broadcast_shapes, broadcast_to, clip, concatenate, dot,
     expand_dims, matmul, matrix_transpose, moveaxis, ndim, nonzero, outer, permute_dims, ravel,

@@ -1,5 +1,5 @@
 """Array creation: `array`, `asarray`, `zeros`/`ones`/`full`/`empty` (and `_like`), `arange`,
-`linspace`, `eye`, `identity`, and the scalar types (`jnp.float32(1)` makes an Array)."""
+`linspace`, `logspace`, `geomspace`, `eye`, `identity`, and the scalar types (`jnp.float32(1)` makes an Array)."""
 from __future__ import annotations
 
 import operator
@@ -170,49 +170,119 @@ def arange(start, stop=None, step=None, dtype=None, *, device=None):
   return Array(values.astype(dtype, copy=False))
 
 
+def _real_dtype(dtype) -> np.dtype:
+  """The real dtype of the same precision (float32 for complex64)."""
+  return np.dtype(dtypes.finfo(dtype).dtype)
+
+
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype=None, axis: int = 0, *, device=None):
-  """`num` evenly spaced samples from `start` to `stop`, computed as JAX does:
-  `start * (1 - t) + stop * t` with `t = i / div` in the computation dtype."""
+  """`num` evenly spaced samples from `start` to `stop` (arrays broadcast; the samples run along
+  `axis`), computed as JAX does: `start * (1 - t) + stop * t` with `t = i / div` in the
+  computation dtype, which recovers both endpoints exactly. Integer dtypes floor the samples."""
   num = core.concrete_or_error(operator.index, num, "'num' argument of jnp.linspace")
+  axis = core.concrete_or_error(operator.index, axis, "'axis' argument of jnp.linspace")
+  return _linspace("linspace", start, stop, num, endpoint, retstep, dtype, axis)
+
+
+def _linspace(name, start, stop, num, endpoint, retstep, dtype, axis):
+  from pyjax._src.numpy import ufuncs, util
+  from pyjax._src.numpy.lax_numpy import broadcast_to, reshape
   if num < 0:
     raise ValueError(f"Number of samples, {num}, must be non-negative.")
+  util.check_arraylike(name, start, stop)
   if dtype is None:
-    dtype = dtypes.to_inexact_dtype(dtypes.result_type(start, stop)) if hasattr(
-        dtypes, "to_inexact_dtype") else None
-  from pyjax._src.numpy import util
-  dtype = dtypes.check_user_dtype_supported(dtype, "linspace") if dtype is not None else \
-      util.to_inexact_dtype(dtypes.canonicalize_dtype(dtypes.result_type(start, stop)))
+    dtype = util.to_inexact_dtype(dtypes.canonicalize_dtype(dtypes.result_type(start, stop)))
+  else:
+    dtype = dtypes.check_user_dtype_supported(dtype, name)
   compute = util.to_inexact_dtype(dtype)
   start = asarray(start, dtype=compute)
   stop = asarray(stop, dtype=compute)
   bounds_shape = list(np.broadcast_shapes(np.shape(start), np.shape(stop)))
+  # JAX indexes a list with an out-of-range axis and fails with an internal IndexError; we say
+  # which axis is wrong instead.
   axis = canonicalize_axis(axis, len(bounds_shape) + 1)
-  from pyjax._src.numpy.lax_numpy import broadcast_to, reshape
-  start = broadcast_to(start, bounds_shape)
-  stop = broadcast_to(stop, bounds_shape)
-  div = (num - 1) if endpoint else num
   expanded = list(bounds_shape)
   expanded.insert(axis, 1)
+  div = (num - 1) if endpoint else num
   if num > 1:
-    iota_shape = [1] * len(bounds_shape)
-    iota_shape.insert(axis, div)
-    step = lax.div(reshape(lax.iota(compute, div), iota_shape),
-                   lax.full(iota_shape, div, compute))
-    one = _const(step, 1)
-    out = lax.add(lax.mul(reshape(start, expanded), lax.sub(one, step)),
-                  lax.mul(reshape(stop, expanded), step))
+    delta = ufuncs.divide(ufuncs.subtract(stop, start), lax.full((), div, compute))
+    iota_shape = [1] * len(expanded)
+    iota_shape[axis] = div
+    # The fractions i / div are computed in the real dtype, then cast (exact for complex).
+    real = _real_dtype(compute)
+    step = lax.div(reshape(lax.iota(real, div), iota_shape), lax.full(iota_shape, div, real))
+    step = structural.convert_element_type(step, compute, False)
+    out = lax.add(lax.mul(reshape(broadcast_to(start, bounds_shape), expanded),
+                          lax.sub(_const(step, 1), step)),
+                  lax.mul(reshape(broadcast_to(stop, bounds_shape), expanded), step))
     if endpoint:
-      out = lax.concatenate([out, reshape(stop, expanded)], axis)
+      out = lax.concatenate([out, reshape(broadcast_to(stop, bounds_shape), expanded)], axis)
   elif num == 1:
-    out = reshape(start, expanded)
+    delta = lax.full((), np.nan, compute) if endpoint else ufuncs.subtract(stop, start)
+    out = reshape(broadcast_to(start, bounds_shape), expanded)
   else:
+    delta = lax.full((), np.nan, compute)
     out = zeros([*bounds_shape[:axis], 0, *bounds_shape[axis:]], compute)
+  if dtypes.issubdtype(dtype, np.integer) and not dtypes.issubdtype(out.dtype, np.integer):
+    # Integer samples are floored (toward -inf), not truncated as a plain cast would.
+    out = lax.floor(out)
   out = structural.convert_element_type(out, dtype, False) if out.dtype != dtype else out
-  if retstep:
-    delta = lax.div(lax.sub(stop, start), _const(stop, div if div else np.nan))
-    return out, delta
-  return out
+  return (out, delta) if retstep else out
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype=None,
+             axis: int = 0):
+  """`base ** linspace(start, stop)`: `num` samples evenly spaced on a log scale from
+  `base ** start` to `base ** stop`. `base` may be an array broadcasting against the samples;
+  the result (of `dtype`, by default the inexact type of `start` and `stop`) is cast, not
+  floored, to integer dtypes."""
+  num = core.concrete_or_error(operator.index, num, "'num' argument of jnp.logspace")
+  axis = core.concrete_or_error(operator.index, axis, "'axis' argument of jnp.logspace")
+  return _logspace("logspace", start, stop, num, endpoint, base, dtype, axis)
+
+
+def _logspace(name, start, stop, num, endpoint, base, dtype, axis):
+  from pyjax._src.numpy import ufuncs, util
+  util.check_arraylike(name, start, stop)
+  if dtype is None:
+    dtype = util.to_inexact_dtype(dtypes.canonicalize_dtype(dtypes.result_type(start, stop)))
+  else:
+    dtype = dtypes.check_user_dtype_supported(dtype, name)
+  compute = util.to_inexact_dtype(dtype)
+  exponents = _linspace(name, asarray(start, dtype=compute), asarray(stop, dtype=compute), num,
+                        endpoint, False, None, axis)
+  # The power is taken in the promoted dtype of `base` and the exponents (a float64 base under
+  # x64 computes in float64), then cast to `dtype`.
+  return structural.convert_element_type(ufuncs.power(base, exponents), dtype, False)
+
+
+def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0):
+  """`num` samples in geometric progression from `start` to `stop` (each sample a constant
+  multiple of the previous one). Negative and complex endpoints follow the direction of `start`:
+  the magnitudes are spaced on a log scale and multiplied by `sign(start)`. As in JAX, a zero or
+  sign-changing endpoint gives NaNs rather than an error."""
+  num = core.concrete_or_error(operator.index, num, "'num' argument of jnp.geomspace")
+  axis = core.concrete_or_error(operator.index, axis, "'axis' argument of jnp.geomspace")
+  from pyjax._src.numpy import ufuncs, util
+  from pyjax._src.numpy.lax_numpy import moveaxis
+  util.check_arraylike("geomspace", start, stop)
+  if dtype is None:
+    dtype = util.to_inexact_dtype(dtypes.canonicalize_dtype(dtypes.result_type(start, stop)))
+  else:
+    dtype = dtypes.check_user_dtype_supported(dtype, "geomspace")
+  compute = util.to_inexact_dtype(dtype)
+  start, stop = asarray(start, dtype=compute), asarray(stop, dtype=compute)
+  # Divided by sign(start), start is a positive magnitude and stop lies in the same direction
+  # (a real stop of the other sign gives the log of a negative number: NaN, as in JAX).
+  sign = ufuncs.sign(start)
+  out = ufuncs.multiply(sign, _logspace(
+      "geomspace", ufuncs.log10(ufuncs.divide(start, sign)),
+      ufuncs.log10(ufuncs.divide(stop, sign)), num, endpoint, 10.0, compute, 0))
+  axis = canonicalize_axis(axis, out.ndim)
+  if axis:
+    out = moveaxis(out, 0, axis)
+  return structural.convert_element_type(out, dtype, False)
 
 
 def eye(N, M=None, k=0, dtype=None, *, device=None):
