@@ -1,5 +1,6 @@
 """Array creation: `array`, `asarray`, `zeros`/`ones`/`full`/`empty` (and `_like`), `arange`,
-`linspace`, `logspace`, `geomspace`, `eye`, `identity`, and the scalar types (`jnp.float32(1)` makes an Array)."""
+`linspace`, `logspace`, `geomspace`, `eye`, `identity`, and the scalar types (`jnp.float32(1)`
+makes an Array)."""
 from __future__ import annotations
 
 import operator

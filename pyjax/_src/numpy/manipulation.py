@@ -1,4 +1,5 @@
-"""Array manipulation of `jax.numpy`: joining, splitting, tiling, padding, rearranging, triangles."""
+"""Array manipulation of `jax.numpy`: joining, splitting, deleting and inserting, tiling, padding,
+rearranging, triangles."""
 from __future__ import annotations
 
 import operator
@@ -11,17 +12,18 @@ from pyjax._src.array import Array
 from pyjax._src.core import Tracer
 from pyjax._src.lax import lax
 from pyjax._src.lax import sorting, structural
-from pyjax._src.numpy import creation, lax_numpy, reductions, ufuncs
+from pyjax._src.numpy import creation, indexing, lax_numpy, reductions, ufuncs
+from pyjax._src.numpy import sorting as jnp_sorting
 from pyjax._src.numpy.lax_numpy import concatenate, reshape, ravel
 from pyjax._src.numpy.util import (asarray_or_scalar, canonicalize_axis, check_arraylike,
                                    promote_dtypes)
 
 __all__ = [
     "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "block", "column_stack",
-    "concat", "copy", "diag", "diagflat", "diagonal", "dsplit", "dstack", "flip", "fliplr",
-    "flipud", "hsplit", "hstack", "meshgrid", "packbits", "pad", "repeat", "resize", "roll",
-    "rollaxis", "rot90", "split", "tile", "tri", "tril", "triu", "unpackbits", "unstack",
-    "vander", "vsplit", "vstack",
+    "concat", "copy", "delete", "diag", "diagflat", "diagonal", "dsplit", "dstack", "flip",
+    "fliplr", "flipud", "hsplit", "hstack", "insert", "meshgrid", "packbits", "pad", "repeat",
+    "resize", "roll", "rollaxis", "rot90", "split", "tile", "tri", "tril", "triu", "unpackbits",
+    "unstack", "vander", "vsplit", "vstack",
 ]
 
 
@@ -248,6 +250,128 @@ def copy(a, order: str | None = None):
   """A copy of `a`."""
   check_arraylike("copy", a)
   return creation.array(a, copy=True, order=order)
+
+
+# ------------------------------------------------------------------------------------------------
+# Deleting and inserting
+
+
+def _take(a, index, axis: int):
+  """`a` read at the 1-D integer `index` (in range) along `axis`: one gather."""
+  return indexing.getitem(a, (slice(None),) * axis + (index,))
+
+
+def _take_kept(a, keep: np.ndarray, axis: int):
+  """The entries of `a` along `axis` where the static mask `keep` is True."""
+  return _take(a, Array(np.flatnonzero(keep).astype(dtypes.default_int_dtype())), axis)
+
+
+def _kept_positions(deleted, n: int):
+  """For unique sorted deletions `deleted` (k positions in [0, n]), the positions of the n - k
+  kept elements: output p comes from p plus the number of deletions at or before it, and the
+  j-th deletion sits at or before p exactly when deleted[j] - j <= p."""
+  k = deleted.shape[0]
+  shifted = ufuncs.subtract(deleted, lax.iota(deleted.dtype, k))
+  out = lax.iota(deleted.dtype, max(n - k, 0))
+  at_or_before = ufuncs.less_equal(lax_numpy.expand_dims(shifted, 1),
+                                   lax_numpy.expand_dims(out, 0))
+  return ufuncs.add(out, reductions.sum(at_or_before, axis=0, dtype=deleted.dtype))
+
+
+def delete(arr, obj, axis: int | None = None, *, assume_unique_indices: bool = False):
+  """`arr` without the entries `obj` along `axis` (the flattened array when None). `obj` is an
+  integer, a slice, an integer array or a boolean mask of the axis; it must be static (the
+  result's length depends on it), except that integer arrays may be traced when
+  `assume_unique_indices=True` promises they hold no duplicates."""
+  a = _as_array("delete", arr)
+  if axis is None:
+    a, axis = ravel(a), 0
+  axis = canonicalize_axis(axis, a.ndim)
+  n = a.shape[axis]
+  try:
+    index = operator.index(obj)
+  except TypeError:
+    pass
+  else:
+    # JAX checks a single index as an axis, and raises its message.
+    index = canonicalize_axis(index, n)
+    return concatenate([lax.slice_in_dim(a, 0, index, axis=axis),
+                        lax.slice_in_dim(a, index + 1, n, axis=axis)], axis)
+  if isinstance(obj, slice):
+    keep = np.ones(n, bool)
+    keep[obj] = False
+    return _take_kept(a, keep, axis)
+  check_arraylike("delete", a, obj)
+  obj = asarray_or_scalar(obj) if hasattr(obj, "__jax_array__") else obj
+  if assume_unique_indices and dtypes.issubdtype(dtypes.dtype(obj), np.integer):
+    index_dtype = dtypes.default_int_dtype()
+    deleted = structural.convert_element_type(ravel(asarray_or_scalar(obj)), index_dtype)
+    # Negative indices count from the end; others are clipped to [0, n] as JAX clips them.
+    deleted = lax_numpy.where(ufuncs.less(deleted, 0), ufuncs.add(deleted, n), deleted)
+    deleted = lax_numpy.clip(deleted, 0, n)
+    return _take(a, _kept_positions(jnp_sorting.sort(deleted), n), axis)
+  static = core.concrete_or_error(np.asarray, obj, "'obj' array argument of jnp.delete()")
+  if np.issubdtype(static.dtype, np.integer):
+    keep = np.ones(n, bool)
+    keep[static] = False  # NumPy's IndexError for an index out of range, as in JAX
+  elif static.dtype == np.bool_:
+    if static.shape != (n,):
+      raise ValueError("np.delete(arr, obj): for boolean indices, obj must be one-dimensional "
+                       "with length matching specified axis.")
+    keep = ~static
+  else:
+    raise ValueError(f"np.delete(arr, obj): got obj.dtype={static.dtype}; must be integer or "
+                     "bool.")
+  return _take_kept(a, keep, axis)
+
+
+def insert(arr, obj, values, axis: int | None = None):
+  """`arr` with `values` inserted before the positions `obj` along `axis` (the flattened array
+  when None). `obj` is a slice, an integer or a 1-D integer array (which may be traced); negative
+  positions count from the end and others are clipped to [0, n]. `values` is cast to `arr`'s
+  dtype and broadcast to the inserted slots; for a scalar `obj` its first axis runs along
+  `axis`. Several values at one position keep their order."""
+  check_arraylike("insert", arr, 0 if isinstance(obj, slice) else obj, values)
+  a = asarray_or_scalar(arr)
+  values = asarray_or_scalar(values)
+  if axis is None:
+    a, axis = ravel(a), 0
+  axis = core.concrete_or_error(operator.index, axis, "axis argument of jnp.insert()")
+  axis = canonicalize_axis(axis, a.ndim)
+  n = a.shape[axis]
+  index_dtype = dtypes.default_int_dtype()
+  if isinstance(obj, slice):
+    positions = Array(np.arange(*obj.indices(n), dtype=index_dtype))
+  else:
+    positions = asarray_or_scalar(obj)
+  if positions.ndim > 1:
+    raise ValueError("jnp.insert(): obj must be a slice, a one-dimensional array, or a scalar; "
+                     f"got {obj}")
+  if not dtypes.issubdtype(positions.dtype, np.integer):
+    # An empty list-like (NumPy's float64 `np.array([])`) means no insertion.
+    if positions.size or isinstance(obj, (Array, Tracer)):
+      raise ValueError(f"jnp.insert(): index array must be integer typed; got {obj}")
+  positions = structural.convert_element_type(positions, index_dtype)
+  values = creation.array(values, dtype=a.dtype, copy=False, ndmin=a.ndim)
+  if positions.size == 1:
+    if positions.ndim == 0:
+      values = lax_numpy.moveaxis(values, 0, axis)
+    positions = lax.broadcast_in_dim(lax.reshape(positions, ()), (values.shape[axis],), ())
+  count = lax_numpy.broadcast_shapes(positions.shape, (values.shape[axis],))[0]
+  positions = lax_numpy.broadcast_to(positions, (count,))
+  slots = list(a.shape)
+  slots[axis] = count
+  values = lax_numpy.broadcast_to(values, tuple(slots))
+  values = structural.convert_element_type(values, a.dtype, a.weak_type)
+  positions = lax_numpy.where(ufuncs.less(positions, 0), ufuncs.add(positions, n), positions)
+  positions = lax_numpy.clip(positions, 0, n)
+  # Order everything by a key: element i of `a` gets 2i + 1, a value for position p gets 2p, so
+  # values go just before the element they are inserted at; the stable sort keeps values for the
+  # same position in their given order.
+  keys = lax.concatenate([ufuncs.add(ufuncs.multiply(lax.iota(index_dtype, n), 2), 1),
+                          ufuncs.multiply(positions, 2)], 0)
+  order = jnp_sorting.argsort(keys, stable=True)
+  return _take(lax.concatenate([a, values], axis), order, axis)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -819,32 +943,6 @@ def _cast_value(value, dtype):
 # Repeating
 
 
-def _take_along_axis(x, index, axis: int):
-  """`x` read at the 1-D integer `index` (values in range) along `axis`, by a one-hot selection:
-  each output reduces its one hit with fills that the reduction ignores (the max with -inf keeps
-  signed zeros and NaN exactly; complex values are summed)."""
-  is_bool = x.dtype == np.bool_
-  if is_bool:
-    x = structural.convert_element_type(x, np.int32)
-  moved = lax_numpy.moveaxis(x, axis, -1)
-  *batch, n = moved.shape
-  count = index.shape[0]
-  full = (*batch, count, n)
-  hit = lax.broadcast_in_dim(
-      ufuncs.equal(lax.broadcast_in_dim(index, (count, n), (0,)),
-                   lax.broadcasted_iota(index.dtype, (count, n), 1)),
-      full, (len(batch), len(batch) + 1))
-  source = lax.broadcast_in_dim(moved, full, (*range(len(batch)), len(batch) + 1))
-  last = (len(full) - 1,)
-  if dtypes.issubdtype(x.dtype, np.complexfloating):
-    out = lax.reduce_sum(lax.select(hit, source, lax.full_like(source, 0)), last)
-  else:
-    lowest = -np.inf if dtypes.issubdtype(x.dtype, np.floating) else dtypes.iinfo(x.dtype).min
-    out = lax.reduce_max(lax.select(hit, source, lax.full_like(source, lowest)), last)
-  out = lax_numpy.moveaxis(out, -1, axis)
-  return structural.convert_element_type(out, np.bool_) if is_bool else out
-
-
 def _repeat_index(repeats, total: int):
   """For each of `total` outputs, the position of the input it copies: the number of cumulative
   repeat counts at or below the output position (past the end: the last input)."""
@@ -912,7 +1010,7 @@ def repeat(a, repeats, axis: int | None = None, *, total_repeat_length: int | No
     shape = list(a.shape)
     shape[axis] = total if n else 0
     return lax.full_like(a, 0, shape=tuple(shape))
-  return _take_along_axis(a, _repeat_index(repeats, total), axis)
+  return _take(a, _repeat_index(repeats, total), axis)
 
 
 # ------------------------------------------------------------------------------------------------
