@@ -92,8 +92,8 @@ def _both(fn):
 
 
 ERRORS = [
-    lambda L: L.gather(np.arange(5.), np.array([[4], [1]]), L.GatherDimensionNumbers((1,), (), (0,)),
-                       (7,)),
+    lambda L: L.gather(np.arange(5.), np.array([[4], [1]]),
+                       L.GatherDimensionNumbers((1,), (), (0,)), (7,)),
     lambda L: L.gather(np.arange(5.), np.array([[4.]]), L.GatherDimensionNumbers((1,), (), (0,)),
                        (2,)),
     lambda L: L.gather(np.arange(5.), np.array([[4]]), L.GatherDimensionNumbers((1,), (), (0,)),

@@ -1,6 +1,7 @@
-"""Basic and advanced indexing (`x[idx]`) and `.at[idx]` updates against the oracle (jax 0.10.2): values, dtypes
-and weak types, the staged programs of static and traced indices, out-of-bounds behaviour (reads
-clamp, updates drop), error classes and messages; and random basic indices against NumPy."""
+"""Basic and advanced indexing (`x[idx]`) and `.at[idx]` updates against the oracle (jax 0.10.2):
+values, dtypes and weak types, the staged programs of static and traced indices, out-of-bounds
+behaviour (reads clamp, updates drop), error classes and messages; and random basic indices
+against NumPy."""
 from __future__ import annotations
 
 import warnings
@@ -697,6 +698,7 @@ def test_advanced_index_errors_match_oracle():
     with pytest.raises(lib.errors.NonConcreteBooleanIndexError, match="must be concrete"):
       lib.jit(lambda m: lib.numpy.arange(3)[m])(np.array([True, False, True]))
   for fn in (lambda xnp: xnp.zeros((3, 4))[True], lambda xnp: xnp.zeros((3, 4))[:, False],
-             lambda xnp: xnp.zeros(3).at[False].set(1.0), lambda xnp: xnp.zeros(3).at[True].add(1.0)):
+             lambda xnp: xnp.zeros(3).at[False].set(1.0),
+             lambda xnp: xnp.zeros(3).at[True].add(1.0)):
     p, j = run_both(fn)
     assert_same_outcome(p, j)

@@ -20,7 +20,7 @@ import numpy as np
 from pyjax._src import core, dtypes
 from pyjax._src.avals import ShapedArray
 from pyjax._src.backend import xp
-from pyjax._src.core import Array, get_aval
+from pyjax._src.core import get_aval
 from pyjax._src.interpreters import ad, batching, staging
 from pyjax._src.lax import elementwise as _ew
 from pyjax._src.lax import lax as _lax
@@ -603,7 +603,7 @@ def scatter_apply(operand, scatter_indices, func: Callable, dimension_numbers, *
                   update_shape=(), indices_are_sorted: bool = False, unique_indices: bool = False,
                   mode=None):
   """`operand` with `func` applied at each window of `scatter_indices` (windows of
-  `update_shape`; a repeated position gets `func` applied once per repeat)." """
+  `update_shape`; a repeated position gets `func` applied once per repeat)."""
   params = _scatter_params(operand, dimension_numbers, indices_are_sorted, unique_indices, mode,
                            None)
   dtype = dtypes.dtype(operand, canonicalize=True)

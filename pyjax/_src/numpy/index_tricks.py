@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from pyjax._src import core, dtypes
+from pyjax._src import dtypes, errors
 from pyjax._src.core import Tracer
 from pyjax._src.lax import lax
 from pyjax._src.numpy import creation, lax_numpy, manipulation, sorting, ufuncs
@@ -36,7 +36,6 @@ def _concrete(x, message: str):
   if isinstance(x, Tracer):
     value = x.to_concrete_value()
     if value is None:
-      from pyjax._src import errors
       raise errors.ConcretizationTypeError(x, message)
     return np.asarray(value)
   return np.asarray(x)
@@ -420,7 +419,7 @@ def diag_indices_from(arr):
   return diag_indices(shape[0], len(shape))
 
 
-def _triangle_indices(name: str, n: int, k: int, m: int | None, lower: bool):
+def _triangle_indices(n: int, k: int, m: int | None, lower: bool):
   n, k = operator.index(n), operator.index(k)
   m = n if m is None else operator.index(m)
   rows, cols = np.tril_indices(n, k, m) if lower else np.triu_indices(n, k, m)
@@ -431,12 +430,12 @@ def _triangle_indices(name: str, n: int, k: int, m: int | None, lower: bool):
 def tril_indices(n: int, k: int = 0, m: int | None = None):
   """Row and column indices of the lower triangle (on and below diagonal `k`) of an `n`-by-`m`
   array."""
-  return _triangle_indices("tril_indices", n, k, m, lower=True)
+  return _triangle_indices(n, k, m, lower=True)
 
 
 def triu_indices(n: int, k: int = 0, m: int | None = None):
   """Row and column indices of the upper triangle (on and above diagonal `k`)."""
-  return _triangle_indices("triu_indices", n, k, m, lower=False)
+  return _triangle_indices(n, k, m, lower=False)
 
 
 def _shape_2d(name: str, arr) -> tuple:

@@ -520,8 +520,9 @@ def _update(x, idx, values, op: str | None, mode, wrap_negative: bool,
 
 
 class _IndexUpdateRef:
-  """`x.at[idx]`: the methods that return `x` with the elements at `idx` updated. `mode` says what out-of-bounds integer indices do ("fill"/"drop", "clip",
-  "promise_in_bounds"); `wrap_negative_indices=False` makes negative ones out of bounds;
+  """`x.at[idx]`: the methods that return `x` with the elements at `idx` updated. `mode` says
+  what out-of-bounds integer indices do ("fill"/"drop", "clip", "promise_in_bounds");
+  `wrap_negative_indices=False` makes negative ones out of bounds;
   `indices_are_sorted` and `unique_indices` are promises passed to the gather or scatter of an
   advanced index (`unique_indices=True` makes `multiply` differentiable in the values)."""
   __slots__ = ("array", "index")
@@ -701,7 +702,7 @@ def _expand_entries(shape: tuple, idx) -> list:
   if not isinstance(idx, tuple):
     idx = (idx,)
   entries = []
-  for position, entry in enumerate(idx):
+  for entry in idx:
     if hasattr(entry, "__jax_array__") and not isinstance(entry, (Array, Tracer)):
       entry = entry.__jax_array__()
     if isinstance(entry, Sequence) and not isinstance(entry, str):
@@ -835,7 +836,6 @@ def _advanced_plan(shape: tuple, idx, wrap_negative: bool) -> _AdvancedPlan:
       position += 1
   batch_shape = tuple(batch_shape)
 
-  dtype = None
   columns, start_index_map, collapsed, slice_sizes = [], [], [], list(shape)
   advanced_axes = []
   axis = 0
@@ -865,8 +865,8 @@ def _advanced_plan(shape: tuple, idx, wrap_negative: bool) -> _AdvancedPlan:
     slice_sizes[axis] = 1
   collapsed.sort()
 
-  if len(columns) > 1:
-    dtype = _index_dtype(shape)
+  # Several columns are concatenated, so they share one index dtype; a lone one keeps its own.
+  dtype = _index_dtype(shape) if len(columns) > 1 else None
   placed = []
   for axis, column in columns:
     aval = core.get_aval(column)
