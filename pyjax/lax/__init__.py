@@ -15,7 +15,8 @@ from pyjax._src.lax.special import *  # noqa: F401,F403
 from pyjax._src.lax.sorting import *  # noqa: F401,F403
 from pyjax._src.lax.precision import *  # noqa: F401,F403
 from pyjax._src.lax.control_flow import (  # noqa: E402,F401
-    associative_scan, cond, fori_loop, map, scan, switch, while_loop)
+    associative_scan, cond, custom_linear_solve, custom_root, fori_loop, map, scan, switch,
+    while_loop)
 from pyjax._src.lax.fft import FftType, fft  # noqa: E402,F401
 from pyjax.lax import linalg  # noqa: E402,F401
 from pyjax._src.lax.parallel import (  # noqa: E402,F401
