@@ -702,3 +702,12 @@ def test_advanced_index_errors_match_oracle():
              lambda xnp: xnp.zeros(3).at[True].add(1.0)):
     p, j = run_both(fn)
     assert_same_outcome(p, j)
+
+
+@pytest.mark.parametrize("enable_x64", [False, True])
+@pytest.mark.parametrize("dtype", ["int32", "int8", "uint8", "int64"])
+def test_advanced_index_jaxpr_casts_indices_like_oracle(dtype, enable_x64):
+  x, i = np.arange(12.).reshape(3, 4), np.array([0, 1], dtype)
+  with x64(enable_x64):
+    for fn in (lambda x, i: x[i], lambda x, i: x[:, i], lambda x, i: x.at[i].add(1.0)):
+      assert str(pyjax.make_jaxpr(fn)(x, i)) == str(jax.make_jaxpr(fn)(x, i))

@@ -865,12 +865,12 @@ def _advanced_plan(shape: tuple, idx, wrap_negative: bool) -> _AdvancedPlan:
     slice_sizes[axis] = 1
   collapsed.sort()
 
-  # Several columns are concatenated, so they share one index dtype; a lone one keeps its own.
-  dtype = _index_dtype(shape) if len(columns) > 1 else None
+  # As in JAX, every column is cast to int32 (int64 only for a dimension int32 cannot index).
+  dtype = _index_dtype(shape)
   placed = []
   for axis, column in columns:
     aval = core.get_aval(column)
-    if dtype is not None and (aval.dtype != dtype or aval.weak_type):
+    if aval.dtype != dtype or aval.weak_type:
       column = structural.convert_element_type(column, dtype, False)
     if axis in strided_at:
       dims = (strided_at[axis],)
