@@ -22,7 +22,6 @@ N = (M + 4 * np.eye(3)).astype(np.float32)             # not symmetric
 B = RNG.standard_normal(3).astype(np.float32)
 BS = RNG.standard_normal((2, 3)).astype(np.float32)
 AS = np.stack([A, N]).astype(np.float32)
-LIBRARIES = {"pyjax": pyjax, "jax": jax}
 TOL = (2e-4, 2e-4)
 
 

@@ -199,10 +199,6 @@ def custom_linear_solve(matvec: Callable, b, solve: Callable,
 linear_solve_p = Primitive("custom_linear_solve", multiple_results=True)
 
 
-def _num_consts(const_lengths) -> int:
-  return sum(const_lengths)
-
-
 def _linear_solve_impl(*args, const_lengths, jaxprs):
   (_, _, solve_consts, _), b = _split(args, const_lengths)
   return common.executable(jaxprs.solve)(*solve_consts, *b)
@@ -212,13 +208,13 @@ def _linear_solve_abstract_eval(*avals, const_lengths, jaxprs):
   # The solution has b's types; auxiliary outputs, solve's.
   num_aux = len(jaxprs.solve.out_avals) - len(jaxprs.matvec.out_avals)
   aux = list(jaxprs.solve.out_avals[len(jaxprs.solve.out_avals) - num_aux:])
-  return [*avals[_num_consts(const_lengths):], *aux]
+  return [*avals[sum(const_lengths):], *aux]
 
 
 def _linear_solve_weak_types(*weak_types, const_lengths, jaxprs):
   num_aux = len(jaxprs.solve.out_avals) - len(jaxprs.matvec.out_avals)
   aux = jaxprs.solve.out_avals[len(jaxprs.solve.out_avals) - num_aux:]
-  return [*weak_types[_num_consts(const_lengths):], *(a.weak_type for a in aux)]
+  return [*weak_types[sum(const_lengths):], *(a.weak_type for a in aux)]
 
 
 linear_solve_p.def_impl(_linear_solve_impl)
@@ -252,7 +248,7 @@ def _linear_solve_jvp(primals, tangents, *, const_lengths, jaxprs):
     rhs = [ad.add_tangents(t, lax.neg(d) if type(d) is not ad.Zero else d)
            for t, d in zip(rhs, matvec_dot)]
   rhs = [ad.instantiate_zeros(t) for t in rhs]
-  x_dot = linear_solve_p.bind(*primals[:_num_consts(const_lengths)], *rhs, **params)
+  x_dot = linear_solve_p.bind(*primals[:sum(const_lengths)], *rhs, **params)
   # Auxiliary outputs (solver diagnostics) are not differentiated.
   aux_dot = [ad.Zero.from_primal(a) for a in outs[num_x:]]
   return outs, [*x_dot[:num_x], *aux_dot]
@@ -262,7 +258,7 @@ def _linear_solve_transpose(cts, *operands, const_lengths, jaxprs):
   if jaxprs.transpose_solve is None:
     raise TypeError("transpose_solve required for backwards mode automatic differentiation of "
                     "custom_linear_solve")
-  num_consts = _num_consts(const_lengths)
+  num_consts = sum(const_lengths)
   consts, b = operands[:num_consts], operands[num_consts:]
   if any(ad.is_undefined_primal(c) for c in consts):
     raise NotImplementedError("custom_linear_solve is linear in b only; it cannot be transposed "
