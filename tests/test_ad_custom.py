@@ -351,6 +351,30 @@ def test_checkpoint_policies_print_as_in_jax(policy):
   assert str(build(pyjax, pnp, p_checkpoint_name)(x)) == str(build(jax, jnp, j_checkpoint_name)(x))
 
 
+def _control_flow_block(lib, np_module):
+  def f(x):
+    y = lib.lax.cond(np_module.sum(x) > 0, lambda v: np_module.sin(v) * v, np_module.cos, x)
+    c, ys = lib.lax.scan(lambda c, a: (c * 0.9 + a, c * a), 0.5, y)  # ys depend on the carry
+    z = lib.lax.fori_loop(0, 3, lambda i, acc: acc * 1.1 + np_module.tanh(acc), ys)
+    return np_module.sum(z) + c
+  return f
+
+
+@pytest.mark.parametrize("policy", [None, "nothing_saveable", "everything_saveable",
+                                    "dots_saveable"])
+def test_checkpoint_of_control_flow_under_every_transformation(policy):
+  # Reverse mode through a checkpointed scan/fori/cond needs their primal and tangent work split.
+  def build(lib, np_module):
+    block = lib.checkpoint(_control_flow_block(lib, np_module),
+                           policy=policy and getattr(lib.checkpoint_policies, policy))
+    x = np.array([0.3, -0.4, 0.8], np.float32)
+    return [lib.grad(block)(x), lib.jit(lib.grad(block))(x), lib.vjp(block, x)[1](1.0),
+            lib.vmap(lib.grad(block))(np.stack([x, -x])), lib.hessian(block)(x),
+            lib.grad(lambda x: np_module.sum(lib.checkpoint(lib.grad(block))(x) ** 2))(x)]
+  theirs = jax.jit(lambda: build(jax, jnp))()  # one oracle compilation, not one per operation
+  assert_close(build(pyjax, pnp), theirs, rtol=1e-5, atol=1e-5)
+
+
 def test_save_only_these_names():
   def block(np_module, name):
     def f(w, x):

@@ -1,7 +1,8 @@
 """`checkpoint` (alias `remat`): differentiate a function without storing its intermediates.
 
 The function is traced to a jaxpr and bound as the `remat2` primitive. Evaluation, staging and
-forward mode just run (or transform) that jaxpr. Linearization splits the JVP of the body with
+forward mode just run (or transform) that jaxpr. Linearization linearizes the body (so control flow inside it is split
+into primal and tangent equations by its own rules), then splits that program with
 `ad.partial_eval_jaxpr`: the forward pass computes the outputs and only the residuals the
 `policy` lets it save (by default none but the inputs); the rest of the linear program, including
 the recomputation of the other residuals, is staged as another `remat2` equation
@@ -17,6 +18,7 @@ from typing import Callable, Sequence
 from pyjax._src import api, core, tree_util
 from pyjax._src.core import Jaxpr, Primitive
 from pyjax._src.interpreters import ad, batching, staging
+from pyjax._src.lax.control_flow import transforms
 from pyjax._src.lax.dot import dot_general_p
 
 # ------------------------------------------------------------------------------------------------
@@ -165,10 +167,29 @@ def _remat_jvp(primals, tangents, *, jaxpr, **params):
                           for v, nz in zip(jaxpr.outvars, out_nonzeros)]
 
 
+def _linearized_jvp_jaxpr(jaxpr: Jaxpr, nonzeros: Sequence[bool]) -> tuple[Jaxpr, list, list]:
+  """Like `ad.jvp_jaxpr`, but built from the linearization of `jaxpr`: every equation takes
+  either only primal values or tangents (and residuals), even for control flow, whose JVP would
+  otherwise be one equation carrying both, which the backward pass could not transpose."""
+  lin = transforms.linearize(core.ClosedJaxpr(jaxpr, []), nonzeros)
+  num_in, num_out = len(jaxpr.invars), len(jaxpr.outvars)
+
+  def combined(*args):
+    outs = transforms.run(lin.forward, *lin.forward_consts, *args[:num_in])
+    tangents_out = transforms.run(lin.linear, *lin.linear_consts, *outs[num_out:],
+                                  *args[num_in:])
+    return [*outs[:num_out], *tangents_out]
+
+  in_avals = [v.aval for v in jaxpr.invars]
+  out, consts = staging.trace_to_jaxpr(
+      combined, in_avals + transforms.tangent_avals(in_avals, nonzeros))
+  return out, consts, lin.out_nonzeros
+
+
 def _remat_linearize(primals, tangents, *, jaxpr, prevent_cse, differentiated, policy):
   nonzero_tangents = [t for t in tangents if type(t) is not ad.Zero]
   nonzeros = [type(t) is not ad.Zero for t in tangents]
-  jvp_jaxpr, consts, out_nonzeros = ad.jvp_jaxpr(jaxpr, [], nonzeros)
+  jvp_jaxpr, consts, out_nonzeros = _linearized_jvp_jaxpr(jaxpr, nonzeros)
   jvp_jaxpr = _consts_as_inputs(jvp_jaxpr)
   unknowns = [False] * (len(consts) + len(primals)) + [True] * len(nonzero_tangents)
   policy_fn = policy or nothing_saveable
