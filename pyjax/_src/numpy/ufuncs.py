@@ -90,6 +90,15 @@ def _weak_const(x, value, dtype=None):
   return Array(np.array(value, dtype or x.dtype), True)
 
 
+def _scalar_const(x, value):
+  """`value` as a scalar of `x`'s dtype, weak only when `x` itself is a weak scalar (0-d) and
+  strong otherwise, as the constants JAX derives from an operand are. Selected against a weak
+  array, a strong constant makes the result strong: JAX's `hypot(int8_array, 2.5)` is strong
+  while `hypot(2.0, 3)` is weak."""
+  weak = core.get_aval(x).weak_type and np.ndim(x) == 0
+  return Array(np.array(value, x.dtype), weak)
+
+
 def _broadcast_all(*args):
   """Arrays (or scalars) broadcast to their common shape, for `select`, which broadcasts
   nothing."""
@@ -329,8 +338,10 @@ def power(x1, x2, /):
 def _integer_power(x, y):
   # Square-and-multiply over the low 6 bits of the (traced) exponent, as JAX does (higher bits
   # are ignored; a negative exponent counts by its two's complement bits).
-  acc = _where(lax.bitwise_and(lax.eq(x, _weak_const(x, 0)), lax.ne(y, _weak_const(y, 0))),
-               _weak_const(x, 0), _weak_const(x, 1))
+  # The initial 0 or 1 is a strongly typed constant (as in JAX), so the result is strong even
+  # for weak operands: `2 ** bool_array` is a strong int32 array.
+  zero, one = Array(np.array(0, y.dtype)), Array(np.array(1, y.dtype))
+  acc = _where(lax.bitwise_and(lax.eq(x, zero), lax.ne(y, zero)), zero, one)
   base, exponent = x, y
   for i in range(6):
     if i:
@@ -430,7 +441,8 @@ def hypot(x1, x2, /):
   is_zero = lax.eq(big, _weak_const(big, 0))
   ratio = lax.div(small, _where(is_zero, lax.full_like(big, 1), big))
   scaled = lax.mul(big, lax.sqrt(lax.add(_weak_const(ratio, 1), lax.square(ratio))))
-  return _where(infinite, _weak_const(big, np.inf), _where(is_zero, big, scaled))
+  finite = _where(is_zero, big, scaled)
+  return _where(infinite, _scalar_const(finite, np.inf), finite)
 
 
 def logaddexp(x1, x2, /):
@@ -893,11 +905,7 @@ class ufunc:
   def _accumulate_associatively(self, a, axis=0, dtype=None):
     """For associative ufuncs: a parallel prefix scan (log-depth) instead of a loop."""
     from pyjax._src.lax.control_flow import associative_scan
-    explicit = dtype is not None
     a, axis, dtype = self._accumulate_prepare(a, axis, dtype)
-    if not explicit and dtype == np.bool_ and self.__name__ in ("add", "multiply"):
-      # Running sums and products count booleans in the default integer type (cumsum).
-      dtype = dtypes.default_int_dtype()
     if a.size == 0:
       return lax.full(a.shape, 0, dtype)
     return associative_scan(lambda x, y: self(x, y).astype(dtype), a.astype(dtype), axis=axis)
@@ -1064,8 +1072,10 @@ def _scatter_at(method):
 
 
 def _as_ufunc(fn, nin, *, identity=None, reduce=None, accumulate=False, at=None):
-  u = ufunc(fn, nin, 1, name=fn.__name__, identity=identity, call=fn, reduce=reduce, at=at)
-  if accumulate:
+  """A ufunc calling `fn`; `accumulate` is a function, or True for a parallel prefix scan."""
+  u = ufunc(fn, nin, 1, name=fn.__name__, identity=identity, call=fn, reduce=reduce,
+            accumulate=accumulate if callable(accumulate) else None, at=at)
+  if accumulate is True:
     u._static = u._static[:7] + (u._accumulate_associatively,) + u._static[8:]
   return u
 
@@ -1078,10 +1088,19 @@ def _exp2(x):
   return lax.exp2(x)
 
 
-add = _as_ufunc(add, 2, identity=0, reduce=_sum_like("sum"), accumulate=True,
+def _cumulative(name):
+  """`add.accumulate` is `cumsum` and `multiply.accumulate` is `cumprod`, as in JAX (booleans
+  accumulate in the default integer type; `axis=None` flattens)."""
+  def accumulate(a, axis=0, dtype=None):
+    from pyjax._src.numpy import cumulative
+    return getattr(cumulative, name)(a, axis=axis, dtype=dtype)
+  return accumulate
+
+
+add = _as_ufunc(add, 2, identity=0, reduce=_sum_like("sum"), accumulate=_cumulative("cumsum"),
                 at=_scatter_at("add"))
-multiply = _as_ufunc(multiply, 2, identity=1, reduce=_sum_like("prod"), accumulate=True,
-                     at=_scatter_at("multiply"))
+multiply = _as_ufunc(multiply, 2, identity=1, reduce=_sum_like("prod"),
+                     accumulate=_cumulative("cumprod"), at=_scatter_at("multiply"))
 subtract = _as_ufunc(subtract, 2, at=lambda a, indices, b: asarray_or_scalar(a).at[indices]
                      .subtract(b))
 maximum = _as_ufunc(maximum, 2, reduce=_extremum("maximum", "max"), accumulate=True)
