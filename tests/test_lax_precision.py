@@ -176,3 +176,13 @@ def test_bad_default_matmul_precision_flag():
     kind, error = outcome(pyjax.lax.dot, A, B)
   assert kind == "raise" and type(error) is ValueError
   assert str(error).startswith("jax_default_matmul_precision flag must be set to None")
+
+
+@pytest.mark.parametrize("precision", ["highest", "bfloat16", None, ("high", "default")])
+def test_conv_precision_prints_as_in_oracle(precision):
+  x, w = np.ones((1, 2, 5), np.float32), np.ones((3, 2, 3), np.float32)
+  def program(l):
+    return lambda a, b: l.conv(a, b, (1,), "SAME", precision=(
+        tuple(map(l.Precision, precision)) if isinstance(precision, tuple) else precision))
+  assert str(pyjax.make_jaxpr(program(pyjax.lax))(x, w)) == str(
+      jax.make_jaxpr(program(jax.lax))(x, w))

@@ -20,6 +20,7 @@ from pyjax._src.backend import xp
 from pyjax._src.core import get_aval
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import lax as _lax
+from pyjax._src.lax.precision import canonicalize_precision
 from pyjax._src.lax.utils import check_same_dtypes, standard_primitive
 from pyjax._src.lax.windowed_reductions import dilate_and_pad, dilate_shape, window_view
 
@@ -477,7 +478,7 @@ def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding,
     preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
   return _bind_conv(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, numbers,
                     operator.index(feature_group_count), operator.index(batch_group_count),
-                    precision, preferred_element_type)
+                    canonicalize_precision(precision), preferred_element_type)
 
 
 def conv(lhs, rhs, window_strides: Sequence[int], padding, precision=None,

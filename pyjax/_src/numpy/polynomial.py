@@ -12,25 +12,15 @@ from pyjax._src.lax import lax
 from pyjax._src.lax.control_flow import scan
 from pyjax._src.lax.sorting import sort_key_val
 from pyjax._src.numpy import creation, linalg, reductions, ufuncs
-from pyjax._src.numpy.lax_numpy import concatenate, matmul, outer, stack, where
-from pyjax._src.numpy.manipulation import atleast_1d, diag, roll
+from pyjax._src.numpy.lax_numpy import concatenate, matmul, outer, where
+from pyjax._src.numpy.convolution import convolve
+from pyjax._src.numpy.manipulation import atleast_1d, diag, roll, vander
 from pyjax._src.numpy.setops import trim_zeros
 from pyjax._src.numpy.util import (asarray_or_scalar, check_arraylike, promote_dtypes,
                                    promote_dtypes_inexact, to_complex_dtype)
 
 __all__ = ["poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
            "polyval", "roots"]
-
-
-def _full_convolution(a, b):
-  """The full discrete convolution of two 1-D arrays of one dtype: out[k] = sum_i a[i] b[k - i].
-  Written as a product with the Toeplitz matrix of `b` (one gather and one dot), so that it
-  differentiates and batches like any jnp code."""
-  n, m = a.shape[0], b.shape[0]
-  padded = lax.pad(b, lax.full((), 0, b.dtype), [(n - 1, n - 1, 0)])
-  # Row k of the Toeplitz matrix holds b[k - i] for i = 0..n-1 (zero outside b).
-  index = np.arange(n + m - 1)[:, None] - np.arange(n)[None, :] + (n - 1)
-  return matmul(padded[index], a)
 
 
 def poly(seq_of_zeros):
@@ -51,7 +41,7 @@ def poly(seq_of_zeros):
   for k in range(zeros.shape[0]):
     # Multiply by the factor (x - zero_k).
     factor = concatenate([one, ufuncs.negative(zeros[k:k + 1])])
-    coefficients = _full_convolution(coefficients, factor)
+    coefficients = convolve(coefficients, factor)
   return coefficients
 
 
@@ -138,7 +128,7 @@ def polymul(a1, a2, *, trim_leading_zeros: bool = False):
     a2 = creation.zeros(1, dtype=a1.dtype)
   if a1.ndim != 1 or a2.ndim != 1:
     raise ValueError("convolve() only support 1-dimensional inputs.")
-  return _full_convolution(a1, a2)
+  return convolve(a1, a2)
 
 
 def _trim_leading_small(u, tol):
@@ -170,14 +160,6 @@ def polydiv(u, v, *, trim_leading_zeros: bool = False):
   return quotient, u
 
 
-def _vandermonde(x, columns: int):
-  """Powers x^(columns-1), ..., x, 1 of a 1-D `x`, as columns."""
-  powers = [lax.full_like(x, 1)]
-  for _ in range(columns - 1):
-    powers.append(ufuncs.multiply(powers[-1], x))
-  return stack(powers[::-1], axis=1)
-
-
 def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
   """Least-squares fit of a degree-`deg` polynomial to the points (x, y) (y may hold several
   data sets as columns), optionally weighted by `w`. Returns the coefficients; with `full`, also
@@ -203,7 +185,7 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
     rcond = len(x) * float(dtypes.finfo(x.dtype).eps)
   rcond = core.concrete_or_error(float, rcond, "rcond must be float")
 
-  lhs, rhs = _vandermonde(x, order), y
+  lhs, rhs = vander(x, order), y
   if w is not None:
     w, = promote_dtypes_inexact(w)
     if w.ndim != 1:
