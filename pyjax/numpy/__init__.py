@@ -6,9 +6,12 @@ from pyjax._src.dtypes import (  # noqa: F401
     finfo, iinfo, issubdtype, promote_types, result_type as _result_type)
 from pyjax._src.numpy.creation import (  # noqa: F401
     arange, array, asarray, bfloat16, bool_, cdouble, complex64, complex128, complex_, csingle,
-    double, empty, empty_like, eye, float8_e4m3fn, float8_e5m2, float16, float32, float64, float_,
-    full, full_like, geomspace, identity, int4, int8, int16, int32, int64, int_, linspace, logspace,
-    ones, ones_like, single, uint, uint4, uint8, uint16, uint32, uint64, zeros, zeros_like)
+    double, empty, empty_like, eye, float4_e2m1fn, float6_e2m3fn, float6_e3m2fn, float8_e3m4,
+    float8_e4m3, float8_e4m3b11fnuz, float8_e4m3fn, float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz,
+    float8_e8m0fnu, float16, float32, float64, float_, full, full_like, geomspace, identity, int1,
+    int2, int4, int8, int16, int32, int64, int_, linspace, logspace, ones, ones_like, single, uint,
+    uint1, uint2, uint4, uint8, uint16, uint32, uint64, zeros, zeros_like)
+from pyjax._src.numpy.creation import bool_ as bool  # noqa: F401,A004  (jnp.bool is jnp.bool_)
 from pyjax._src.numpy.lax_numpy import (  # noqa: F401
     around, astype, broadcast_arrays, broadcast_shapes, broadcast_to, clip, concatenate, dot,
     expand_dims, matmul, matrix_transpose, moveaxis, ndim, nonzero, outer, permute_dims, ravel,
@@ -39,6 +42,8 @@ generic, number, inexact, floating, complexfloating = (
 integer, signedinteger, unsignedinteger = _np.integer, _np.signedinteger, _np.unsignedinteger
 character, flexible = _np.character, _np.flexible
 dtype = _np.dtype
+object_ = _np.object_
+ComplexWarning = _np.exceptions.ComplexWarning
 pi, e, euler_gamma, inf, nan, newaxis = _np.pi, _np.e, _np.euler_gamma, _np.inf, _np.nan, None
 
 

@@ -337,10 +337,14 @@ float16, float32, float64 = (_scalar_type(t, t.__name__) for t in
                              (np.float16, np.float32, np.float64))
 complex64, complex128 = (_scalar_type(t, t.__name__) for t in (np.complex64, np.complex128))
 bfloat16 = _scalar_type(dtypes.bfloat16, "bfloat16")
-float8_e4m3fn = _scalar_type(dtypes.float8_e4m3fn, "float8_e4m3fn")
-float8_e5m2 = _scalar_type(dtypes.float8_e5m2, "float8_e5m2")
-int4 = _scalar_type(dtypes.int4, "int4")
-uint4 = _scalar_type(dtypes.uint4, "uint4")
+# The small floats and sub-byte integers ml_dtypes provides.
+(float8_e3m4, float8_e4m3, float8_e4m3b11fnuz, float8_e4m3fn, float8_e4m3fnuz, float8_e5m2,
+ float8_e5m2fnuz, float8_e8m0fnu, float6_e2m3fn, float6_e3m2fn, float4_e2m1fn, int1, int2, int4,
+ uint1, uint2, uint4) = (_scalar_type(t, t.__name__) for t in (
+     dtypes.float8_e3m4, dtypes.float8_e4m3, dtypes.float8_e4m3b11fnuz, dtypes.float8_e4m3fn,
+     dtypes.float8_e4m3fnuz, dtypes.float8_e5m2, dtypes.float8_e5m2fnuz, dtypes.float8_e8m0fnu,
+     dtypes.float6_e2m3fn, dtypes.float6_e3m2fn, dtypes.float4_e2m1fn, dtypes.int1, dtypes.int2,
+     dtypes.int4, dtypes.uint1, dtypes.uint2, dtypes.uint4))
 int_ = _scalar_type(np.int64, "int64")
 uint = _scalar_type(np.uint64, "uint64")
 float_ = _scalar_type(np.float64, "float64")
