@@ -173,8 +173,12 @@ def _max(x, y):
     return xp.where(_complex_greater(x, y), x, y)
   out = xp.maximum(x, y)
   if dtypes.issubdtype(x.dtype, np.floating):
-    # XLA orders -0.0 below 0.0: max(-0.0, 0.0) is 0.0 whatever the operand order.
-    return xp.where((x == y) & (x == 0), xp.where(xp.signbit(x), y, x), out).astype(x.dtype)
+    # XLA orders -0.0 below 0.0: max(-0.0, 0.0) is 0.0 whatever the operand order. Only zero
+    # results can be such ties; skip the fix-up (several passes) when there are none.
+    zero = out == 0
+    if zero.any():
+      out = xp.where(zero & (x == y), xp.where(xp.signbit(x), y, x), out)
+    return out.astype(x.dtype, copy=False)
   return out
 
 
@@ -183,7 +187,10 @@ def _min(x, y):
     return xp.where(_complex_greater(y, x), x, y)
   out = xp.minimum(x, y)
   if dtypes.issubdtype(x.dtype, np.floating):
-    return xp.where((x == y) & (x == 0), xp.where(xp.signbit(x), x, y), out).astype(x.dtype)
+    zero = out == 0
+    if zero.any():
+      out = xp.where(zero & (x == y), xp.where(xp.signbit(x), x, y), out)
+    return out.astype(x.dtype, copy=False)
   return out
 
 
