@@ -1225,3 +1225,303 @@ def _triangular_solve_batcher(axis_data, vals, dims, *, left_side, lower, transp
 
 
 batching.primitive_batchers[triangular_solve_p] = _triangular_solve_batcher
+
+
+# ------------------------------------------------------------------------------------------------
+# hessenberg and householder_product (LAPACK's gehrd and orgqr). JAX defines no derivatives for
+# them, nor for schur; differentiating them raises as it does in JAX.
+
+
+def _householder_vectors(x: np.ndarray):
+  """larfg on a batch of vectors x (count, k): (v, tau, beta) with (I - tau v v^H)^H x = beta e1,
+  v[:, 0] = 1 and beta real. No reflection (tau = 0) where x is already a real multiple of e1."""
+  alpha = x[:, 0]
+  rest = np.linalg.norm(x[:, 1:], axis=1)
+  keep = (rest == 0) & (np.imag(alpha) == 0)
+  beta = -np.copysign(np.hypot(np.abs(alpha), rest), np.real(alpha))
+  safe_beta = np.where(keep, 1, beta)
+  tau = np.where(keep, 0, (beta - alpha) / safe_beta).astype(x.dtype)
+  scale = np.where(keep, 1, alpha - beta)
+  v = np.concatenate([np.ones_like(x[:, :1]), x[:, 1:] / scale[:, None]], axis=1)
+  return v, tau, np.where(keep, alpha, beta).astype(x.dtype)
+
+
+def _reflect_left(tau, v, m):
+  """(I - tau v v^H)^H m, batched: v (count, k), m (count, k, cols)."""
+  return m - (np.conj(tau)[:, None, None] * v[:, :, None]) * (np.conj(v)[:, None, :] @ m)
+
+
+def _reflect_right(m, tau, v):
+  """m (I - tau v v^H), batched: m (count, rows, k)."""
+  return m - (m @ v[:, :, None]) * (tau[:, None, None] * np.conj(v)[:, None, :])
+
+
+def _hessenberg_reduce(a: np.ndarray):
+  """gehrd on a batch (count, n, n): the Hessenberg matrix, the reflectors packed below its
+  subdiagonal, and their scales (count, n - 1)."""
+  h = np.array(a, copy=True)
+  count, n, _ = h.shape
+  taus = np.zeros((count, max(n - 1, 0)), h.dtype)
+  for j in range(n - 1):
+    v, tau, beta = _householder_vectors(h[:, j + 1:, j])
+    taus[:, j] = tau
+    h[:, :, j + 1:] = _reflect_right(h[:, :, j + 1:], tau, v)
+    h[:, j + 1:, j + 1:] = _reflect_left(tau, v, h[:, j + 1:, j + 1:])
+    h[:, j + 1, j] = beta
+    h[:, j + 2:, j] = v[:, 1:]
+  return h, taus
+
+
+def _hessenberg_q(h: np.ndarray, taus: np.ndarray) -> np.ndarray:
+  """The unitary Q of a packed batch of Hessenberg reductions: reflector j acts on rows j + 1
+  onwards, so Q is 1 (+) the product of the reflectors stored in h[1:, :-1]."""
+  q = np.broadcast_to(np.eye(h.shape[-1], dtype=h.dtype), h.shape).copy()
+  if h.shape[-1] > 1:
+    q[:, 1:, 1:] = _householder_product(h[:, 1:, :-1], taus)
+  return q
+
+
+def _hessenberg_impl(a):
+  _check_lapack_dtype(a.dtype)
+  h, taus = _hessenberg_reduce(_flat_batch(a))
+  return [h.reshape(a.shape), taus.reshape(a.shape[:-2] + taus.shape[1:])]
+
+
+def _hessenberg_shape(shape):
+  if shape[0] != shape[1]:
+    raise ValueError("Argument to Hessenberg reduction must have shape [..., n, n], got shape "
+                     f"{shape}")
+  return shape, (max(shape[0] - 1, 0),)
+
+
+hessenberg_p = _linalg_primitive("hessenberg", (2,), _hessenberg_shape, lambda d: (d, d),
+                                 _hessenberg_impl, multiple_results=True)
+
+
+def hessenberg(a):
+  """(a, taus): gehrd's reduction Q^H a Q = H of square matrices to upper Hessenberg form, with
+  H on and above the subdiagonal of the first output and the Householder vectors defining
+  Q = householder_product(...) below it, scaled by `taus`."""
+  h, taus = hessenberg_p.bind(a)
+  return h, taus
+
+
+def _householder_product_shape(a_shape, taus_shape):
+  m, n = a_shape
+  if m < n:
+    raise ValueError("The first argument to householder_product must have at least as many rows "
+                     f"as columns, got shape {a_shape}")
+  if taus_shape[0] > min(m, n):
+    raise ValueError("The second argument to householder_product must not have more rows than "
+                     "the minimum of the first argument's rows and columns.")
+  return a_shape
+
+
+def _householder_product(a: np.ndarray, taus: np.ndarray) -> np.ndarray:
+  """orgqr on a batch: the first n columns of H(0) H(1) ... H(k-1), H(j) = I - tau_j v_j v_j^H
+  with v_j = e_j + (a[j+1:, j] below position j)."""
+  count, m, n = a.shape
+  q = np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy()
+  for j in reversed(range(taus.shape[1])):
+    v = np.concatenate([np.ones((count, 1), a.dtype), a[:, j + 1:, j]], axis=1)
+    tau = taus[:, j]
+    q[:, j:, j:] -= (tau[:, None, None] * v[:, :, None]) * (np.conj(v)[:, None, :] @ q[:, j:, j:])
+  return q
+
+
+def _householder_product_impl(a, taus):
+  _check_lapack_dtype(a.dtype)
+  return _householder_product(_flat_batch(a), _flat_batch(taus, 1)).reshape(a.shape)
+
+
+householder_product_p = _linalg_primitive("householder_product", (2, 1),
+                                          _householder_product_shape, lambda a, t: a,
+                                          _householder_product_impl)
+
+
+def householder_product(a, taus):
+  """The matrix Q (shape of a) with orthonormal columns that the Householder reflectors stored
+  below the diagonal of a, scaled by taus, multiply to (LAPACK's orgqr)."""
+  return householder_product_p.bind(a, taus)
+
+
+# ------------------------------------------------------------------------------------------------
+# schur (LAPACK's gees): Hessenberg reduction, then shifted QR iterations with deflation. Real
+# input gives the real Schur form (1x1 and standardized 2x2 diagonal blocks), complex input the
+# complex (triangular) one.
+
+
+def _negligible(h, k, norm) -> bool:
+  """Whether subdiagonal entry h[k, k-1] is small enough to split the matrix there."""
+  nearby = abs(h[k - 1, k - 1]) + abs(h[k, k])
+  return abs(h[k, k - 1]) <= np.finfo(h.dtype).eps * (nearby if nearby != 0 else norm)
+
+
+def _rotate(h, z, k, g):
+  """The similarity transformation by the 2x2 unitary g acting on rows/columns k, k + 1."""
+  h[k:k + 2, :] = g @ h[k:k + 2, :]
+  h[:, k:k + 2] = h[:, k:k + 2] @ np.conj(g.T)
+  z[:, k:k + 2] = z[:, k:k + 2] @ np.conj(g.T)
+
+
+def _standardize_block(h, z, k) -> None:
+  """Rotate the real 2x2 diagonal block at k into standard form: upper triangular if its
+  eigenvalues are real, else equal diagonal entries and off-diagonal entries of opposite signs."""
+  (a, b), (c, d) = h[k:k + 2, k:k + 2]
+  half_difference = (a - d) / 2
+  discriminant = half_difference * half_difference + b * c
+  if discriminant >= 0:
+    # Real eigenvalues: rotate an eigenvector into the first column.
+    root = np.sqrt(discriminant)
+    shift = half_difference + (root if half_difference >= 0 else -root)  # lambda - d
+    x, y = (shift, c) if abs(shift) + abs(c) > 0 else (b, shift - half_difference * 2)
+    r = np.hypot(x, y)
+    if r == 0:
+      h[k + 1, k] = 0
+      return
+    cs, sn = x / r, y / r
+  else:
+    theta = np.arctan2(d - a, b + c) / 2
+    cs, sn = np.cos(theta), np.sin(theta)
+  _rotate(h, z, k, np.array([[cs, sn], [-sn, cs]], h.dtype))
+  if discriminant >= 0:
+    h[k + 1, k] = 0
+  else:
+    h[k, k] = h[k + 1, k + 1] = (h[k, k] + h[k + 1, k + 1]) / 2
+
+
+def _householder3(x):
+  """A reflector P = I - 2 u u^T / u^T u with P x a multiple of e1 (None if x = 0)."""
+  norm = np.linalg.norm(x)
+  if norm == 0:
+    return None
+  u = np.array(x, copy=True)
+  u[0] += np.copysign(norm, x[0])
+  return np.eye(len(x), dtype=x.dtype) - 2 * np.outer(u, u) / (u @ u)
+
+
+def _real_schur(h, z, norm) -> None:
+  """Francis double-shift QR iterations on real Hessenberg h, in place, accumulating into z."""
+  n = h.shape[0]
+  hi, iterations = n - 1, 0
+  while hi >= 0:
+    lo = hi
+    while lo > 0 and not _negligible(h, lo, norm):
+      lo -= 1
+    if lo > 0:
+      h[lo, lo - 1] = 0
+    if lo == hi:
+      hi, iterations = hi - 1, 0
+      continue
+    if lo == hi - 1:
+      _standardize_block(h, z, lo)
+      hi, iterations = hi - 2, 0
+      continue
+    iterations += 1
+    if iterations > 30 * n:
+      raise np.linalg.LinAlgError("schur did not converge")
+    if iterations % 10 == 0:  # An exceptional shift breaks cycles.
+      w = abs(h[hi, hi - 1]) + abs(h[hi - 1, hi - 2])
+      s, t = 1.5 * w, w * w
+    else:
+      s = h[hi - 1, hi - 1] + h[hi, hi]
+      t = h[hi - 1, hi - 1] * h[hi, hi] - h[hi - 1, hi] * h[hi, hi - 1]
+    x = h[lo, lo] * h[lo, lo] + h[lo, lo + 1] * h[lo + 1, lo] - s * h[lo, lo] + t
+    y = h[lo + 1, lo] * (h[lo, lo] + h[lo + 1, lo + 1] - s)
+    w = h[lo + 1, lo] * h[lo + 2, lo + 1]
+    for k in range(lo, hi - 1):
+      p = _householder3(np.array([x, y, w], h.dtype))
+      if p is not None:
+        first = max(lo, k - 1)
+        h[k:k + 3, first:] = p @ h[k:k + 3, first:]
+        last = min(k + 3, hi) + 1
+        h[:last, k:k + 3] = h[:last, k:k + 3] @ p
+        z[:, k:k + 3] = z[:, k:k + 3] @ p
+      x, y = h[k + 1, k], h[k + 2, k]
+      if k < hi - 2:
+        w = h[k + 3, k]
+    p = _householder3(np.array([x, y], h.dtype))
+    if p is not None:
+      h[hi - 1:hi + 1, hi - 2:] = p @ h[hi - 1:hi + 1, hi - 2:]
+      h[:hi + 1, hi - 1:hi + 1] = h[:hi + 1, hi - 1:hi + 1] @ p
+      z[:, hi - 1:hi + 1] = z[:, hi - 1:hi + 1] @ p
+    h[...] = np.triu(h, -1)  # Round-off below the subdiagonal.
+
+
+def _complex_schur(h, z, norm) -> None:
+  """Single-shift (Wilkinson) QR iterations on complex Hessenberg h, in place, into z."""
+  n = h.shape[0]
+  hi, iterations = n - 1, 0
+  while hi > 0:
+    lo = hi
+    while lo > 0 and not _negligible(h, lo, norm):
+      lo -= 1
+    if lo > 0:
+      h[lo, lo - 1] = 0
+    if lo == hi:
+      hi, iterations = hi - 1, 0
+      continue
+    iterations += 1
+    if iterations > 30 * n:
+      raise np.linalg.LinAlgError("schur did not converge")
+    a, b, c, d = h[hi - 1, hi - 1], h[hi - 1, hi], h[hi, hi - 1], h[hi, hi]
+    if iterations % 10 == 0:  # An exceptional shift breaks cycles.
+      shift = d + abs(c) + abs(h[hi - 1, hi - 2] if hi - 2 >= lo else 0)
+    else:
+      # The eigenvalue of the trailing 2x2 block nearer to its last diagonal entry: d + small,
+      # small = -bc / big where big, small = half +- root (computed so, without cancellation).
+      half = (a - d) / 2
+      root = np.sqrt(half * half + b * c)
+      big = half + root if abs(half + root) >= abs(half - root) else half - root
+      shift = d - b * c / big if big != 0 else d
+    x, y = h[lo, lo] - shift, h[lo + 1, lo]
+    for k in range(lo, hi):
+      r = np.hypot(abs(x), abs(y))
+      if r != 0:
+        cs, sn = x / r, y / r
+        _rotate(h, z, k, np.array([[np.conj(cs), np.conj(sn)], [-sn, cs]], h.dtype))
+      if k < hi - 1:
+        x, y = h[k + 1, k], h[k + 2, k]
+    h[...] = np.triu(h, -1)  # Round-off below the subdiagonal.
+
+
+def _schur_impl(x, *, compute_schur_vectors, sort_eig_vals, select_callable):
+  if sort_eig_vals or select_callable is not None:
+    raise NotImplementedError("The sort feature of LAPACK's gees routine is not implemented.")
+  _check_lapack_dtype(x.dtype)
+
+  def compute(flat):
+    h, taus = _hessenberg_reduce(flat)
+    q = _hessenberg_q(h, taus)
+    h = np.triu(h, -1)
+    for m, z in zip(h, q):
+      norm = np.abs(m).sum()
+      (_complex_schur if m.dtype.kind == "c" else _real_schur)(m, z, norm)
+    return [np.triu(h, -1 if h.dtype.kind != "c" else 0), q]
+
+  t, vs = _each_matrix(compute, x, _nonfinite(x))
+  return [t, vs] if compute_schur_vectors else [t]
+
+
+def _schur_shape(shape, *, compute_schur_vectors, **_):
+  if shape[0] != shape[1]:
+    raise ValueError(f"The input to schur must be a square matrix. Got shape {shape}.")
+  return (shape, shape) if compute_schur_vectors else (shape,)
+
+
+schur_p = _linalg_primitive(
+    "schur", (2,), _schur_shape,
+    lambda d, *, compute_schur_vectors, **_: (d, d) if compute_schur_vectors else (d,),
+    _schur_impl, multiple_results=True)
+
+
+def schur(x, *, compute_schur_vectors: bool = True, sort_eig_vals: bool = False,
+          select_callable=None):
+  """[T, vs] with x = vs T vs^H: T upper triangular for complex x, quasi-triangular (the real
+  Schur form) for real x; vs unitary (only T with `compute_schur_vectors=False`)."""
+  return schur_p.bind(x, compute_schur_vectors=compute_schur_vectors,
+                      sort_eig_vals=sort_eig_vals, select_callable=select_callable)
+
+
+for _p in (hessenberg_p, householder_product_p, schur_p):
+  _batch_at_front(_p)

@@ -1,10 +1,6 @@
 """`pyjax.scipy.linalg`: SciPy's linear algebra on pyjax arrays, with JAX's semantics (results
 never raise for singular or indefinite inputs; `overwrite_*`/`check_finite` are accepted and
 ignored), built on `lax.linalg` and `pyjax.numpy.linalg`.
-
-Not implemented, because NumPy offers no Schur or Hessenberg factorization to build them on:
-`schur`, `sqrtm`, `funm`, `rsf2csf`, `hessenberg`, `solve_sylvester`; nor `qr_multiply` and
-`fiedler_companion`.
 """
 from __future__ import annotations
 
@@ -20,16 +16,17 @@ from pyjax._src.ad_api import jvp
 from pyjax._src.custom_derivatives import custom_jvp
 from pyjax._src.lax import control_flow, lax
 from pyjax._src.lax import linalg as lax_linalg
-from pyjax._src.numpy import creation, lax_numpy, reductions, ufuncs
+from pyjax._src.numpy import creation, lax_numpy, manipulation, reductions, ufuncs
 from pyjax._src.numpy import linalg as jnp_linalg
 from pyjax._src.numpy.util import (asarray_or_scalar, check_arraylike, promote_dtypes,
                                    promote_dtypes_inexact)
 
 __all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion",
            "convolution_matrix", "det", "dft", "eigh", "eigh_tridiagonal", "expm", "expm_frechet",
-           "fiedler", "hadamard", "hankel", "helmert", "hilbert", "inv", "invhilbert",
-           "invpascal", "leslie", "lu", "lu_factor", "lu_solve", "pascal", "polar", "qr", "solve",
-           "solve_triangular", "svd", "toeplitz"]
+           "fiedler", "fiedler_companion", "funm", "hadamard", "hankel", "helmert", "hessenberg",
+           "hilbert", "inv", "invhilbert", "invpascal", "leslie", "lu", "lu_factor", "lu_solve",
+           "pascal", "polar", "qr", "qr_multiply", "rsf2csf", "schur", "solve", "solve_sylvester",
+           "solve_triangular", "sqrtm", "svd", "toeplitz"]
 
 
 def _asarray(x):
@@ -717,3 +714,261 @@ def dft(n: int, scale: str | None = None, *, dtype=None):
   elif scale == "n":
     omegas = omegas / n
   return omegas
+
+
+# ------------------------------------------------------------------------------------------------
+# Hessenberg and Schur forms, and the matrix functions built on the complex Schur form
+
+
+def hessenberg(a, *, calc_q: bool = False, overwrite_a: bool = False, check_finite: bool = True):
+  """The upper Hessenberg form H = Q^H a Q of square matrices, and with `calc_q` (H, Q)."""
+  a = _asarray(a)
+  packed, taus = lax_linalg.hessenberg(a)
+  h = lax_linalg._triu(packed, -1)
+  if not calc_q:
+    return h
+  # Reflector j acts on rows j + 1 onwards: Q = 1 (+) the product of those stored in h[1:, :-1].
+  nb = a.ndim - 2
+  n = a.shape[-1]
+  rest = lax_linalg.householder_product(packed[..., 1:, :-1], taus)
+  q = lax.pad(rest, np.zeros((), a.dtype), [(0, 0, 0)] * nb + [(1, 0, 0), (1, 0, 0)])
+  corner = np.zeros((n, n), a.dtype)
+  if n:
+    corner[0, 0] = 1
+  return h, q + corner
+
+
+def _complex_dtype(dtype) -> np.dtype:
+  return np.result_type(dtype, np.complex64)
+
+
+def schur(a, output: str = "real"):
+  """[T, Z] with a = Z T Z^H: T quasi-upper-triangular (output "real", for real a) or upper
+  triangular ("complex"), Z unitary."""
+  if output not in ("real", "complex"):
+    raise ValueError(f"Expected 'output' to be either 'real' or 'complex', got {output=}.")
+  a = _asarray(a)
+  if output == "complex":
+    a, = promote_dtypes_inexact(a)
+    a = a.astype(_complex_dtype(a.dtype))
+  return lax_linalg.schur(a)
+
+
+def rsf2csf(T, Z, check_finite: bool = True):
+  """(T, Z) in complex Schur form from a real Schur form: each 2x2 block of a complex pair is
+  rotated into a triangular one, eigenvalue with positive imaginary part first."""
+  T, Z = (_asarray(x) for x in (T, Z))
+  if T.ndim < 2 or T.shape[-1] != T.shape[-2]:
+    raise ValueError("Input 'T' must be square.")
+  if Z.ndim < 2 or Z.shape[-1] != Z.shape[-2]:
+    raise ValueError("Input 'Z' must be square.")
+  if T.shape[-1] != Z.shape[-1]:
+    raise ValueError(f"Input array shapes must match: Z: {Z.shape} vs. T: {T.shape}")
+  T, Z = promote_dtypes_inexact(T, Z)
+  dtype = _complex_dtype(T.dtype)
+  batch = lax_numpy.broadcast_shapes(T.shape[:-2], Z.shape[:-2])
+  T = lax_numpy.broadcast_to(T.astype(dtype), batch + T.shape[-2:])
+  Z = lax_numpy.broadcast_to(Z.astype(dtype), batch + Z.shape[-2:])
+  eps = np.finfo(dtype).eps
+  for m in range(T.shape[-1] - 1, 0, -1):
+    a, b = T[..., m - 1, m - 1], T[..., m - 1, m]
+    c, d = T[..., m, m - 1], T[..., m, m]
+    coupled = ufuncs.abs(c) > eps * (ufuncs.abs(a) + ufuncs.abs(d))
+    # Blocks left alone get a harmless stand-in, so that no infinite derivative (of a square
+    # root at zero) reaches the selection below as a NaN.
+    a, b, c, d = (lax_numpy.where(coupled, x, fill) for x, fill in zip((a, b, c, d),
+                                                                         (0, -1, 1, 0)))
+    # mu: the block's eigenvalue with positive imaginary part, relative to d.
+    half = (a - d) / 2
+    mu = half + ufuncs.sqrt(half * half + b * c)
+    r = ufuncs.sqrt(ufuncs.abs(mu) ** 2 + ufuncs.abs(c) ** 2)
+    cs, sn = mu / r, c / r
+    g = lax_numpy.stack([lax_numpy.stack([ufuncs.conj(cs), sn], -1),
+                         lax_numpy.stack([-sn, cs], -1)], -2)
+    g_h = ufuncs.conj(lax_numpy.swapaxes(g, -1, -2))
+    rotated = T.at[..., m - 1:m + 1, m - 1:].set(lax_numpy.matmul(g, T[..., m - 1:m + 1, m - 1:]))
+    rotated = rotated.at[..., :m + 1, m - 1:m + 1].set(
+        lax_numpy.matmul(rotated[..., :m + 1, m - 1:m + 1], g_h))
+    rotated = rotated.at[..., m, m - 1].set(0)
+    rotated_z = Z.at[..., :, m - 1:m + 1].set(lax_numpy.matmul(Z[..., :, m - 1:m + 1], g_h))
+    T = lax_numpy.where(coupled[..., None, None], rotated, T)
+    Z = lax_numpy.where(coupled[..., None, None], rotated_z, Z)
+  return T, Z
+
+
+def _superdiagonal(x, k: int):
+  return manipulation.diagonal(x, offset=k, axis1=-2, axis2=-1)
+
+
+def _set_superdiagonal(x, k: int, values):
+  n = x.shape[-1]
+  rows = np.arange(n - k)
+  return x.at[..., rows, rows + k].set(values)
+
+
+def sqrtm(A, blocksize: int = 1):
+  """The principal square root of a square matrix (complex), from its complex Schur form T:
+  the upper triangular R with R R = T is found one superdiagonal at a time."""
+  if blocksize > 1:
+    raise NotImplementedError("Blocked version is not implemented yet.")
+  T, Z = schur(A, output="complex")
+  if T.ndim != 2:
+    raise ValueError("diag input must be 1d or 2d")
+  n = T.shape[-1]
+  root_diagonal = ufuncs.sqrt(_superdiagonal(T, 0))
+  R = lax_linalg._diag_matrix(root_diagonal)
+  for k in range(1, n):
+    # R[i, i+k] (R[i, i] + R[i+k, i+k]) = T[i, i+k] - sum over i < j < i+k of R[i, j] R[j, i+k],
+    # and that sum is (R R)[i, i+k] while superdiagonals k and beyond are still zero.
+    inner = _superdiagonal(lax_numpy.matmul(R, R), k)
+    values = (_superdiagonal(T, k) - inner) / (root_diagonal[:n - k] + root_diagonal[k:])
+    R = _set_superdiagonal(R, k, values)
+  return lax_numpy.matmul(lax_numpy.matmul(Z, R), ufuncs.conj(Z.T))
+
+
+def funm(A, func, disp: bool = True):
+  """func applied to a square matrix through its complex Schur form T = Z^H A Z: F = f(T) by
+  Parlett's recurrence, returned as Z F Z^H; with `disp=False` also an estimate of the relative
+  error (large when eigenvalues are close)."""
+  A = _asarray(A)
+  if A.ndim != 2 or A.shape[0] != A.shape[1]:
+    raise ValueError("expected square array_like input")
+  T, Z = lax_linalg.schur(A)
+  if not dtypes.issubdtype(A.dtype, np.complexfloating):
+    T, Z = rsf2csf(T, Z)
+  n = T.shape[-1]
+  diagonal = _superdiagonal(T, 0)
+  F = lax_linalg._diag_matrix(_asarray(func(diagonal)).astype(T.dtype))
+  for k in range(1, n):
+    # From F T = T F: F[i, j] (T[j, j] - T[i, i]) = T[i, j] (F[j, j] - F[i, i])
+    #   + sum over i < m < j of (T[i, m] F[m, j] - F[i, m] T[m, j]), j = i + k; with the
+    # diagonal of F removed, that sum is (T F' - F' T)[i, j] (superdiagonal k of F still zero).
+    off = F - lax_linalg._diag_matrix(_superdiagonal(F, 0))
+    inner = _superdiagonal(lax_numpy.matmul(T, off) - lax_numpy.matmul(off, T), k)
+    f_diagonal = _superdiagonal(F, 0)
+    numerator = _superdiagonal(T, k) * (f_diagonal[k:] - f_diagonal[:n - k]) + inner
+    F = _set_superdiagonal(F, k, numerator / (diagonal[k:] - diagonal[:n - k]))
+  result = lax_numpy.matmul(lax_numpy.matmul(Z, F), ufuncs.conj(Z.T))
+  if disp:
+    return result
+  # SciPy's estimate: eps / (the smallest eigenvalue gap, or |T[0, 0]|) * ||strictly upper T||_1.
+  tol = np.finfo(T.dtype).eps
+  gaps = ufuncs.abs(diagonal[:, None] - diagonal[None, :])
+  gaps = lax_numpy.where(np.triu(np.ones((n, n), bool), 1), gaps, np.inf)
+  smallest = ufuncs.minimum(ufuncs.abs(T[0, 0]) if n else np.inf, reductions.min(gaps,
+                                                                                    initial=np.inf))
+  smallest = lax_numpy.where(smallest == 0, tol, smallest)
+  upper_norm = reductions.max(reductions.sum(ufuncs.abs(lax_linalg._triu(T, 1)), axis=0),
+                              initial=0)
+  error = ufuncs.minimum(1, ufuncs.maximum(tol, tol / smallest * upper_norm))
+  return result, error.astype(np.finfo(T.dtype).dtype)
+
+
+def solve_sylvester(A, B, C, *, method: str = "schur", tol: float = 1e-8):
+  """The X with A X + X B = C (batch dimensions broadcast), by the Bartels-Stewart algorithm on
+  complex Schur forms ("schur") or by eigendecompositions ("eigen"). NaNs where some eigenvalue
+  of A plus one of B is within `tol` of zero (no unique solution)."""
+  if method not in ("schur", "eigen"):
+    raise ValueError(f'Unrecognized method {method}. The two valid methods are either "schur" '
+                     'or "eigen".')
+  A, B, C = promote_dtypes_inexact(_asarray(A), _asarray(B), _asarray(C))
+  if (A.ndim < 2 or B.ndim < 2 or C.ndim < 2 or A.shape[-1] != A.shape[-2]
+      or B.shape[-1] != B.shape[-2] or C.shape[-2:] != (A.shape[-1], B.shape[-1])):
+    raise ValueError(f"Incompatible shapes for Sylvester equation:\nA: {A.shape}\nB: {B.shape}"
+                     f"\nC: {C.shape}")
+  batch = lax_numpy.broadcast_shapes(A.shape[:-2], B.shape[:-2], C.shape[:-2])
+  A, B, C = (lax_numpy.broadcast_to(x, batch + x.shape[-2:]) for x in (A, B, C))
+  real = not dtypes.issubdtype(C.dtype, np.complexfloating)
+  dtype = _complex_dtype(C.dtype)
+  m, n = C.shape[-2:]
+
+  def h(x):
+    return ufuncs.conj(lax_numpy.swapaxes(x, -1, -2))
+
+  matmul = lax_numpy.matmul
+  if method == "schur":
+    # A = U R U^H, B = V S V^H: R Y + Y S = U^H C V column by column, X = U Y V^H; each column
+    # is an upper triangular solve (R + S[j, j]) y_j = f_j - sum over k < j of y_k S[k, j].
+    R, U = lax_linalg.schur(A.astype(dtype))
+    S, V = lax_linalg.schur(B.astype(dtype))
+    F = matmul(matmul(h(U), C.astype(dtype)), V)
+    eye = creation.eye(m, dtype=dtype)
+    columns = []
+    for j in range(n):
+      rhs = F[..., :, j]
+      for k, y in enumerate(columns):
+        rhs = rhs - y * S[..., k, j][..., None]
+      shifted = R + S[..., j, j][..., None, None] * eye
+      columns.append(lax_linalg.triangular_solve(shifted, rhs, left_side=True, lower=False))
+    Y = lax_numpy.stack(columns, -1) if columns else F
+    X = matmul(matmul(U, Y), h(V))
+    a_eigenvalues, b_eigenvalues = _superdiagonal(R, 0), _superdiagonal(S, 0)
+  else:
+    # A = P diag(a) P^-1, B = Q diag(b) Q^-1: X = P ((P^-1 C Q) / (a_i + b_j)) Q^-1.
+    a_eigenvalues, P = lax_linalg.eig(A, compute_left_eigenvectors=False)
+    b_eigenvalues, Q = lax_linalg.eig(B, compute_left_eigenvectors=False)
+    F = matmul(jnp_linalg.solve(P, C.astype(dtype)), Q)
+    Y = F / (a_eigenvalues[..., :, None] + b_eigenvalues[..., None, :])
+    X = h(jnp_linalg.solve(h(Q), h(matmul(P, Y))))
+  sums = ufuncs.abs(a_eigenvalues[..., :, None] + b_eigenvalues[..., None, :])
+  singular = reductions.any(sums < tol, axis=(-2, -1))
+  X = lax_numpy.where(singular[..., None, None], np.nan, X)
+  return ufuncs.real(X) if real else X
+
+
+def qr_multiply(a, c, mode: str = "right", pivoting: bool = False, conjugate: bool = False,
+                overwrite_a: bool = False, overwrite_c: bool = False):
+  """(Q c, R) (mode "left") or (c Q, R) ("right") from the economic QR decomposition a = Q R
+  (Q conjugated with `conjugate`), with the column order appended when `pivoting`. A 1-D c is a
+  column ("left") or row ("right") vector, and the result is 1-D too."""
+  if mode not in ("right", "left"):
+    raise ValueError(f"mode must be 'right' or 'left', got {mode!r}")
+  a, c = promote_dtypes_inexact(_asarray(a), _asarray(c))
+  q, r, *p = lax_linalg.qr(a, pivoting=pivoting, full_matrices=False)
+  if conjugate:
+    q = ufuncs.conj(q)
+  m, k = q.shape[-2:]
+  vector = c.ndim == 1
+  if mode == "left":
+    rows = c.shape[0] if vector else c.shape[-2]
+    if rows != k:
+      raise ValueError(f"Array shapes are not compatible for Q @ c operation: a has shape "
+                       f"{a.shape} so Q has {k} columns, but c has {rows} rows (expected {k}).")
+    result = lax_numpy.matmul(q, c[:, None] if vector else c)
+    result = result[..., 0] if vector else result
+  else:
+    cols = c.shape[-1]
+    if cols != m:
+      raise ValueError(f"Array shapes are not compatible for c @ Q operation: a has shape "
+                       f"{a.shape} so Q has {m} rows, but c has {cols} columns (expected {m}).")
+    result = lax_numpy.matmul(c[None, :] if vector else c, q)
+    result = result[..., 0, :] if vector else result
+  return (result, r, p[0]) if pivoting else (result, r)
+
+
+def fiedler_companion(a):
+  """The Fiedler companion matrix of polynomial coefficients a (highest degree first, batched
+  over leading dimensions): pentadiagonal, with the eigenvalues the polynomial's roots."""
+  a, = promote_dtypes_inexact(_asarray(a))
+  if a.ndim == 0:
+    a = a.reshape(1)
+  c = a[..., 1:] / a[..., :1]
+  n = c.shape[-1]
+  result = creation.zeros(a.shape[:-1] + (n, n), a.dtype)
+  if n == 0:
+    return result
+  # Entries (row, column, value): -c[0] in the corner, -c[odd] above and -c[even] below the
+  # diagonal in the even rows, ones two to the right of the diagonal in the even rows and two
+  # to the left in the odd rows (the first one just left of it).
+  result = result.at[..., 0, 0].set(-c[..., 0])
+  if n > 1:
+    result = result.at[..., 1, 0].set(1)
+    even = np.arange(0, n - 1, 2)
+    result = result.at[..., even, even + 1].set(-c[..., even + 1])
+    even = np.arange(0, n - 2, 2)
+    result = result.at[..., even, even + 2].set(1)
+    even = np.arange(2, n, 2)
+    result = result.at[..., even, even - 1].set(-c[..., even])
+    odd = np.arange(3, n, 2)
+    result = result.at[..., odd, odd - 2].set(1)
+  return result
