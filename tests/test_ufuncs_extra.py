@@ -84,7 +84,11 @@ def _cases():
   cases["hypot-weak-scalars"] = lambda L: L.np.hypot(2.0, 3)
   cases["hypot-weak-0d"] = lambda L: L.np.hypot(np.int8(2), 0.5)
   cases["power-pyint-bool"] = lambda L: L.np.power(2, B)
-  cases["power-pyint-0d"] = lambda L: L.np.power(2, L.np.asarray(3))
+  cases["power-pyint-traced-0d"] = lambda L: L.top.jit(L.np.power)(2, L.np.asarray(3))
+  cases["power-u8-0d-bool"] = lambda L: L.np.power(U8, L.np.asarray(True))
+  cases["deg2rad-weak-array"] = lambda L: L.np.deg2rad(L.np.broadcast_to(30, (2,)))
+  cases["heaviside-weak-array"] = lambda L: L.np.heaviside(L.np.broadcast_to(-1.5, (2,)), 0.5)
+  cases["logical_not-weak-array"] = lambda L: L.np.logical_not(L.np.broadcast_to(2, (2,)))
   cases["power-u8-pyint-array"] = lambda L: L.np.power(U8, L.np.asarray(2))
   cases["add.outer"] = lambda L: L.np.add.outer(np.arange(3), F16[:2])
   cases["multiply.outer-2d"] = lambda L: L.np.multiply.outer(I8, U8[:2])
@@ -146,6 +150,15 @@ ERRORS = {
     "add.reduceat-0d": lambda np_: np_.add.reduceat(np.int8(1), np.array([0])),
     "add.reduceat-2d-indices": lambda np_: np_.add.reduceat(I8, np.array([[0]])),
 }
+
+
+def test_power_of_concrete_integer_exponent():
+  """A concrete integer exponent (also a 0-d Array, not a boolean one) is raised to with
+  integer_pow, whose result keeps the base's weak type; a traced one gives a strong result."""
+  for case in (lambda np_: np_.power(2, np_.asarray(3)), lambda np_: np_.power(2.5, True),
+               lambda np_: np_.power(2, np_.asarray(True)), lambda np_: np_.power(2, np.bool_(1)),
+               lambda np_: np_.power(np_.broadcast_to(3, (2,)), np_.asarray(2))):
+    assert_same_outcome(outcome(case, jnp), outcome(case, jax.numpy))
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

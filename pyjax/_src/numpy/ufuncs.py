@@ -168,7 +168,7 @@ right_shift = _binary("right_shift", _right_shift, numeric=True)
 
 
 def _to_bool(x):
-  return x if x.dtype == np.bool_ else lax.ne(x, _weak_const(x, 0))
+  return x if x.dtype == np.bool_ else lax.ne(x, _scalar_const(x, 0))
 
 
 def _logical_binary(name, lax_fn):
@@ -321,10 +321,10 @@ def power(x1, x2, /):
   """`x1 ** x2`. A concrete integer exponent becomes `integer_pow` (exact repeated products); an
   integer-valued array exponent of a float base is passed to `pow` as it is."""
   check_arraylike("power", x1, x2)
-  if (isinstance(x2, (int, np.integer)) and not isinstance(x2, (bool, np.bool_))
-      and not isinstance(x2, Tracer)):
+  exponent = _concrete_integer(x2)
+  if exponent is not None:
     x1, = promote_args_numeric("power", x1)
-    return lax.integer_pow(x1, int(x2))
+    return lax.integer_pow(x1, exponent)
   exponent = asarray_or_scalar(x2)
   x1, x2 = promote_args_numeric("power", x1, x2)
   if dtypes.issubdtype(x1.dtype, np.integer):
@@ -333,6 +333,18 @@ def power(x1, x2, /):
     # JAX converts the integer exponent too, but raises the base to the original integers.
     return lax.pow(x1, promote_shapes("power", x1, exponent)[1])
   return lax.pow(x1, x2)
+
+
+def _concrete_integer(x):
+  """`x` as a Python int when it is a concrete integer (a Python int or bool, a NumPy integer, a
+  0-d integer Array), else None: JAX raises to such an exponent with `integer_pow`. Boolean
+  arrays and NumPy bools are not integers to `operator.index` in JAX."""
+  if isinstance(x, Tracer) or getattr(x, "dtype", None) == np.bool_:
+    return None
+  try:
+    return operator.index(x)
+  except TypeError:
+    return None
 
 
 def _integer_power(x, y):
@@ -502,12 +514,12 @@ def copysign(x1, x2, /):
 
 def deg2rad(x, /):
   x, = promote_args_inexact("deg2rad", x)
-  return lax.mul(x, _weak_const(x, np.pi / 180))
+  return lax.mul(x, _scalar_const(x, np.pi / 180))
 
 
 def rad2deg(x, /):
   x, = promote_args_inexact("rad2deg", x)
-  return lax.mul(x, _weak_const(x, 180 / np.pi))
+  return lax.mul(x, _scalar_const(x, 180 / np.pi))
 
 
 radians, degrees = deg2rad, rad2deg
@@ -663,9 +675,9 @@ def lcm(x1, x2):
 def heaviside(x1, x2, /):
   """Step function: 0 where `x1 < 0`, 1 where `x1 > 0`, `x2` where `x1 == 0`."""
   x1, x2 = promote_args_inexact("heaviside", x1, x2)
-  zero = _weak_const(x1, 0)
+  zero = _scalar_const(x1, 0)
   return _where(lax.lt(x1, zero), zero,
-                _where(lax.gt(x1, zero), _weak_const(x1, 1), _where(isnan(x1), x1, x2)))
+                _where(lax.gt(x1, zero), _scalar_const(x1, 1), _where(isnan(x1), x1, x2)))
 
 
 def _infinity_test(name, sign):
