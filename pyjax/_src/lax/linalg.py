@@ -1523,5 +1523,154 @@ def schur(x, *, compute_schur_vectors: bool = True, sort_eig_vals: bool = False,
                       sort_eig_vals=sort_eig_vals, select_callable=select_callable)
 
 
-for _p in (hessenberg_p, householder_product_p, schur_p):
+
+# ------------------------------------------------------------------------------------------------
+# ormqr, tridiagonal (LAPACK's sytrd/hetrd) and cholesky_update. JAX defines no derivatives for
+# them either.
+
+
+def _ormqr_shape(a_shape, taus_shape, c_shape, *, left, transpose):
+  m, n = a_shape
+  if left and c_shape[0] != m:
+    raise ValueError("ormqr with left=True expects c to have the same number of rows as the "
+                     f"Householder matrix a. Got a shape {a_shape} and c shape {c_shape}.")
+  if not left and c_shape[1] != m:
+    raise ValueError("ormqr with left=False expects c to have the same number of columns as the "
+                     f"Householder matrix a has rows. Got a shape {a_shape} and c shape "
+                     f"{c_shape}.")
+  if taus_shape[0] > min(m, n):
+    raise ValueError("The second argument to ormqr must not have more rows than the minimum of "
+                     "the first argument's rows and columns.")
+  return c_shape
+
+
+def _ormqr_impl(a, taus, c, *, left, transpose):
+  """Q = H(0) ... H(k-1), H(j) = I - tau_j v_j v_j^H, applied to c one reflector at a time."""
+  _check_lapack_dtype(a.dtype)
+  a, taus, flat_c = _flat_batch(a), _flat_batch(taus, 1), _flat_batch(c)
+  count, m, _ = a.shape
+  out = np.array(flat_c, copy=True)
+  k = taus.shape[1]
+  # Q c = H(0) (... (H(k-1) c)) and c Q^H = c H(k-1)^H ... H(0)^H take the reflectors last
+  # first; Q^H c and c Q first to last.
+  order = range(k) if left == transpose else reversed(range(k))
+  for j in order:
+    v = np.concatenate([np.ones((count, 1), a.dtype), a[:, j + 1:, j]], axis=1)
+    tau = np.conj(taus[:, j]) if transpose else taus[:, j]
+    if left:  # (I - tau v v^H) c
+      out[:, j:, :] -= (tau[:, None, None] * v[:, :, None]) * (np.conj(v)[:, None, :]
+                                                               @ out[:, j:, :])
+    else:  # c (I - tau v v^H)
+      out[:, :, j:] -= (out[:, :, j:] @ v[:, :, None]) * (tau[:, None, None]
+                                                          * np.conj(v)[:, None, :])
+  return out.reshape(c.shape)
+
+
+ormqr_p = _linalg_primitive("ormqr", (2, 1, 2), _ormqr_shape, lambda a, t, c, **_: c,
+                            _ormqr_impl)
+
+
+def ormqr(a, taus, c, *, left: bool = True, transpose: bool = False):
+  """Q c (`left`) or c Q, with Q^H for Q when `transpose`, for the Q = H(0) ... H(k-1) of the
+  Householder reflectors below the diagonal of a (as geqrf leaves them), without forming Q."""
+  return ormqr_p.bind(a, taus, c, left=left, transpose=transpose)
+
+
+def _tridiagonal_shape(shape, *, lower):
+  if shape[0] != shape[1]:
+    raise ValueError(f"The input to tridiagonal must be a square matrix. Got shape {shape}.")
+  n = shape[0]
+  return shape, (n,), (max(n - 1, 0),), (max(n - 1, 0),)
+
+
+def _tridiagonal_impl(a, *, lower):
+  _check_lapack_dtype(a.dtype)
+  flat = _flat_batch(a)
+  if not lower:
+    # sytrd's upper reduction, last column first, is the lower one of the matrix with the order
+    # of its rows and columns reversed.
+    flat = flat[:, ::-1, ::-1]
+  # The Hermitian matrix the lower triangle stands for (the diagonal read as real, as hetrd).
+  strictly_lower = np.tril(flat, -1)
+  diagonal = np.real(np.diagonal(flat, axis1=-2, axis2=-1)).astype(a.dtype)
+  full = strictly_lower + np.conj(np.swapaxes(strictly_lower, -1, -2)) + \
+      diagonal[:, :, None] * np.eye(flat.shape[-1], dtype=a.dtype)
+  # Householder reductions of Hermitian matrices to Hessenberg form are tridiagonal.
+  reduced, taus = _hessenberg_reduce(full)
+  packed = np.where(np.tril(np.ones(flat.shape[-2:], bool)), reduced, flat)
+  d = np.real(np.diagonal(reduced, axis1=-2, axis2=-1))
+  e = np.real(np.diagonal(reduced, -1, axis1=-2, axis2=-1))
+  if not lower:
+    packed, d, e, taus = packed[:, ::-1, ::-1], d[:, ::-1], e[:, ::-1], taus[:, ::-1]
+  batch = a.shape[:-2]
+  return [packed.reshape(a.shape), d.reshape(batch + d.shape[1:]),
+          e.reshape(batch + e.shape[1:]), taus.reshape(batch + taus.shape[1:])]
+
+
+tridiagonal_p = _linalg_primitive(
+    "tridiagonal", (2,), _tridiagonal_shape,
+    lambda d, **_: (d, _real_dtype(d), _real_dtype(d), d), _tridiagonal_impl,
+    multiple_results=True)
+
+
+def tridiagonal(a, *, lower: bool = True):
+  """(a, d, e, taus): sytrd/hetrd's reduction Q^H a Q = T of Hermitian matrices (reading the
+  triangle `lower` names) to real symmetric tridiagonal T with diagonal d and off-diagonal e,
+  packed with the reflectors defining Q in the other entries of that triangle."""
+  packed, d, e, taus = tridiagonal_p.bind(a, lower=lower)
+  return packed, d, e, taus
+
+
+def _cholesky_update_abstract_eval(r, w):
+  if r.ndim != 2:
+    raise TypeError("Input 0 to cholesky_update must have a rank of exactly 2, but got "
+                    f"shape={r.shape}")
+  if w.ndim != 1:
+    raise TypeError("Input 1 to cholesky_update must have a rank of exactly 1, but got "
+                    f"shape={w.shape}")
+  if r.shape[0] != r.shape[1] or w.shape[0] != r.shape[0]:
+    raise ValueError("Rank-1 update to Cholesky decomposition takes a square matrix and a vector "
+                     f"of the same size as input. Got shapes {r.shape} and {w.shape} instead")
+  for i, aval in enumerate((r, w)):
+    check_dtype("cholesky_update", aval.dtype, (np.floating,), position=i)
+  check_same_dtypes("cholesky_update", (r, w), None)
+  return ShapedArray(r.shape, r.dtype, standard_weak_type_rule(r.weak_type, w.weak_type))
+
+
+def _cholesky_update_impl(r, w):
+  """Rotate w into the rows of upper triangular R one at a time (R stays upper triangular)."""
+  _check_lapack_dtype(r.dtype)
+  r = np.triu(r)
+  w = np.array(w, copy=True)
+  with np.errstate(all="ignore"):
+    for k in range(r.shape[0]):
+      radius = np.hypot(r[k, k], w[k])
+      cos, sin = radius / r[k, k], w[k] / r[k, k]
+      r[k, k] = radius
+      r[k, k + 1:] = (r[k, k + 1:] + sin * w[k + 1:]) / cos
+      w[k + 1:] = cos * w[k + 1:] - sin * r[k, k + 1:]
+  return r
+
+
+cholesky_update_p = Primitive("cholesky_update")
+cholesky_update_p.def_abstract_eval(_cholesky_update_abstract_eval)
+cholesky_update_p.def_impl(_cholesky_update_impl)
+
+
+def cholesky_update(r_matrix, w_vector):
+  """The upper triangular Cholesky factor of R^T R + w w^T, from upper triangular R."""
+  return cholesky_update_p.bind(r_matrix, w_vector)
+
+
+def _cholesky_update_batcher(axis_data, vals, dims):
+  # The primitive takes one matrix (as JAX's): a batch is updated one matrix at a time.
+  r, w = (batching.bdim_at_front(v, d, axis_data.size) for v, d in zip(vals, dims))
+  outs = [cholesky_update_p.bind(r[i], w[i]) for i in range(axis_data.size)]
+  return lax.concatenate([lax.expand_dims(o, (0,)) for o in outs], 0), 0
+
+
+batching.primitive_batchers[cholesky_update_p] = _cholesky_update_batcher
+
+
+for _p in (hessenberg_p, householder_product_p, schur_p, ormqr_p, tridiagonal_p):
   _batch_at_front(_p)
