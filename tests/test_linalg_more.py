@@ -23,7 +23,7 @@ import pyjax.numpy as pjnp  # noqa: E402
 import pyjax.scipy.linalg as psl  # noqa: E402
 
 from case_tables import ORACLE, PYJAX, CaseTable  # noqa: E402
-from oracle_util import outcome  # noqa: E402
+from oracle_util import outcome, x64  # noqa: E402
 
 RNG = np.random.default_rng(7)
 
@@ -118,6 +118,38 @@ TABLE = CaseTable(CASES)
 @pytest.mark.parametrize("name", list(TABLE))
 def test_against_oracle(name):
   TABLE.check(name, TOL)
+
+
+SQUARE64, COMPLEX128 = SQUARE.astype(np.float64), COMPLEX.astype(np.complex128)
+POSITIVE64 = POSITIVE.astype(np.float64)
+
+CASES_X64 = {
+    "hessenberg": lambda L: L.linalg.hessenberg(SQUARE64),
+    "tridiagonal_complex": lambda L: L.linalg.tridiagonal(COMPLEX128, lower=False),
+    "ormqr": lambda L: L.linalg.ormqr(COMPLEX128, COMPLEX128[0, :3], COMPLEX128.T),
+    "scipy_hessenberg_q": lambda L: L.scipy.hessenberg(COMPLEX128, calc_q=True),
+    "sqrtm": lambda L: L.scipy.sqrtm(POSITIVE64),
+    "funm": lambda L: L.scipy.funm(SQUARE64, L.np.cos),
+    "solve_sylvester": lambda L: L.scipy.solve_sylvester(SQUARE64, POSITIVE64, SQUARE64.T),
+    "rsf2csf": lambda L: L.scipy.rsf2csf(*scipy_linalg.schur(SQUARE64)),
+}
+
+TABLE_X64 = CaseTable(CASES_X64, enable_x64=True)
+
+
+@pytest.mark.parametrize("name", list(TABLE_X64))
+def test_against_oracle_x64(name):
+  TABLE_X64.check(name, (1e-9, 1e-11))
+
+
+def test_schur_float64_accuracy():
+  with x64():
+    for a in (SQUARE64, COMPLEX128, random((12, 12), np.float64)):
+      t, z = plin.schur(a)
+      assert t.dtype == a.dtype
+      t, z = np.asarray(t), np.asarray(z)
+      np.testing.assert_allclose(z @ t @ z.conj().T, a, rtol=1e-12, atol=1e-12)
+      np.testing.assert_allclose(z.conj().T @ z, np.eye(len(a)), rtol=1e-13, atol=1e-13)
 
 
 def _check_schur(a, t, z, real: bool):

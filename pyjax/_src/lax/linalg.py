@@ -5,8 +5,9 @@ are batch dimensions.
 The eager implementations call the LAPACK routine JAX's CPU backend calls wherever NumPy exposes
 it (potrf through `cholesky`, syevd through `eigh`, gesdd through `svd`, geqrf/orgqr through
 `qr`, geev through `eig`) and are written out in NumPy where it does not (getrf: LU with partial
-pivoting; trsm: triangular solves). As in JAX, a factorization that fails gives NaNs for that
-matrix instead of raising.
+pivoting; trsm: triangular solves; gehrd, sytrd/hetrd, orgqr and ormqr: Householder reductions
+and products; gees: Schur forms by shifted QR iterations). As in JAX, a factorization that fails
+gives NaNs for that matrix instead of raising.
 """
 from __future__ import annotations
 
