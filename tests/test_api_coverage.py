@@ -56,3 +56,13 @@ def test_script_prints_report_and_markdown():
     else:
       assert "pyjax.numpy:" in out and "total:" in out
   assert importlib.import_module("jax").__version__ == "0.10.2"
+
+
+def test_readme_coverage_table_is_current():
+  """The README's table is what the script prints now (regenerate: tools/api_coverage.py
+  --write-readme)."""
+  readme = api_coverage.README.read_text()
+  current = api_coverage.readme_with_table(readme, api_coverage.markdown_table(
+      api_coverage.all_coverage()))
+  assert readme == current, "README.md's coverage table is stale: run tools/api_coverage.py " \
+                            "--write-readme"

@@ -379,3 +379,14 @@ def test_jit_composes_with_every_transformation(name):
   for m, t in zip(mine_leaves, theirs_leaves):
     assert m.dtype == t.dtype and m.shape == t.shape
     np.testing.assert_allclose(np.asarray(m), np.asarray(t), rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("call", [lambda np_, x, n: np_.reshape(x, (n, 2)),
+                                  lambda np_, x, n: x.reshape(n, 2)])
+def test_traced_reshape_dimension_raises_jaxs_type_error(call):
+  messages = []
+  for lib, np_ in ((jax, jax.numpy), (pyjax, pyjax.numpy)):
+    with pytest.raises(TypeError) as info:
+      lib.jit(lambda x, n: call(np_, x, n))(np.ones(4, np.float32), 2)
+    messages.append(str(info.value).splitlines()[:2])
+  assert messages[0] == messages[1]

@@ -6,12 +6,16 @@ of the oracle's public names that pyjax has, the names it lacks, and the names l
 
   python tools/api_coverage.py              # summary and missing names
   python tools/api_coverage.py --markdown   # rows for the README's status table
+  python tools/api_coverage.py --write-readme   # put the current table into README.md
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib
+import io
+import pathlib
 import types
 
 # (oracle module, pyjax module) pairs. `jax.scipy.stats` also holds the functions of its
@@ -112,19 +116,43 @@ def _print_report(results: list[Coverage]) -> None:
 
 
 def _print_markdown(results: list[Coverage]) -> None:
-  print("| namespace | covered | missing | excluded |")
+  print("| namespace | covered | not yet in pyjax | left out on purpose |")
   print("|---|---|---|---|")
   for c in results:
+    missing = ", ".join(f"`{name}`" for name in c.missing) or "-"
+    excluded = "; ".join(f"`{name}` ({why})" for name, why in c.excluded.items()) or "-"
     print(f"| `{c.pyjax_name}` | {len(c.covered)}/{len(c.oracle_names)} ({c.share:.0%}) | "
-          f"{len(c.missing)} | {len(c.excluded)} |")
+          f"{missing} | {excluded} |")
+
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+_START, _END = "<!-- coverage table: start -->", "<!-- coverage table: end -->"
+
+
+def markdown_table(results: list[Coverage]) -> str:
+  buffer = io.StringIO()
+  with contextlib.redirect_stdout(buffer):
+    _print_markdown(results)
+  return buffer.getvalue()
+
+
+def readme_with_table(readme: str, table: str) -> str:
+  """`readme` with the text between the coverage-table markers replaced by `table`."""
+  start, end = readme.index(_START) + len(_START), readme.index(_END)
+  return readme[:start] + "\n" + table + readme[end:]
 
 
 def main(argv=None) -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--markdown", action="store_true", help="print README table rows")
+  parser.add_argument("--write-readme", action="store_true",
+                      help="replace the table in README.md with the current one")
   args = parser.parse_args(argv)
   results = all_coverage()
-  (_print_markdown if args.markdown else _print_report)(results)
+  if args.write_readme:
+    README.write_text(readme_with_table(README.read_text(), markdown_table(results)))
+  else:
+    (_print_markdown if args.markdown else _print_report)(results)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pyjax._src.lax import lax
 from pyjax._src.lax.lax import _const
 from pyjax._src.lax import structural
 from pyjax._src.lax.elementwise import RoundingMethod
+from pyjax._src.lax.utils import canonicalize_shape
 from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy.util import (asarray_or_scalar, canonicalize_axis, check_arraylike,
                                    promote_dtypes)
@@ -39,6 +40,8 @@ def _compute_newshape(a_shape, newshape) -> tuple:
   if isinstance(newshape, (int, np.integer)) or (isinstance(newshape, (Array, Tracer))
                                                  and not np.ndim(newshape)):
     newshape = (newshape,)
+  if any(isinstance(d, Tracer) and not core.is_concrete(d) for d in newshape):
+    canonicalize_shape(tuple(newshape))  # JAX's TypeError, naming where each tracer came from
   dims = []
   for d in newshape:
     if isinstance(d, Tracer):
