@@ -952,6 +952,9 @@ def fiedler_companion(a):
   a, = promote_dtypes_inexact(_asarray(a))
   if a.ndim == 0:
     a = a.reshape(1)
+  if a.shape[-1] == 0:
+    raise ValueError("fiedler_companion requires the last axis of 'a' to have nonzero length, "
+                     f"but got an array of shape {a.shape}.")
   c = a[..., 1:] / a[..., :1]
   n = c.shape[-1]
   result = creation.zeros(a.shape[:-1] + (n, n), a.dtype)
