@@ -36,6 +36,18 @@ NAMESPACES = [
 EXCLUDED: dict[str, dict[str, str]] = {
     "jax.lax": {
         "sharding_constraint_p": "sharding: pyjax runs on one device and has no shardings",
+    "with_sharding_constraint": "sharding: pyjax runs on one device and has no shardings",
+    "pcast": "shard_map's device-varying types: pyjax has one device",
+    "pbroadcast": "shard_map's device-varying types: pyjax has one device",
+    "psend": "point-to-point transfer between devices: pyjax has one device",
+    "precv": "point-to-point transfer between devices: pyjax has one device",
+    "ragged_all_to_all": "a collective across devices: pyjax has one device",
+    "ragged_all_to_all_p": "a collective across devices: pyjax has one device",
+    "device_put_p": "pyjax's device_put is not staged: there is one device to put on",
+    "dce_sink": "an XLA compiler hint with no meaning in pyjax's engines",
+    "dce_sink_p": "an XLA compiler hint with no meaning in pyjax's engines",
+    "stage": "an XLA pipelining marker with no meaning in pyjax's engines",
+    "stage_p": "an XLA pipelining marker with no meaning in pyjax's engines",
     },
 }
 
