@@ -24,19 +24,25 @@ def sp(L):
 
 X = np.array([-3.5, -2., -1., -0.5, -0.0, 0., 1e-3, 0.5, 1., 2.5, 7., 30.], np.float32)
 POS = np.array([1e-3, 0.1, 0.5, 1., 2.5, 7., 12., 30.], np.float32)
+# Spans every branch of erfcx, dawsn, exp1, expi and spence (and their edges: 0, inf, NaN).
+WIDE = np.array([-np.inf, -30., -9.5, -3.5, -1., -0.3, -0.0, 0., 1e-3, 0.25, 0.5, 1., 1.5, 1.9,
+                 2.5, 3.3, 5., 7., 10., 20., 45., 80., 100., np.inf, np.nan], np.float32)
 UNIT = np.array([0., 1e-6, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 1.], np.float32)
 SIGNED_UNIT = np.array([-1., -0.999, -0.5, -0.1, 0., 0.2, 0.7, 0.9999, 1.], np.float32)
 NORMAL_X = np.array([-40., -12., -9., -4., -1., 0., 0.5, 3., 5.5, 9., 40.], np.float32)
 A = np.array([0.5, 1., 3., 9., 25.], np.float32)
+EXPN_N = np.array([-1., 0., 1., 2., 3., 7., 30., 6000.], np.float32)
 B = np.array([0.2, 2., 2.5, 10., 50.], np.float32)
 
 UNARY = {  # name: argument
     "gammaln": X, "gammasgn": X, "loggamma": X, "gamma": X, "digamma": POS, "erf": X,
     "erfc": X, "erfinv": SIGNED_UNIT, "logit": UNIT, "expit": X, "entr": X, "ndtr": NORMAL_X,
     "ndtri": UNIT, "log_ndtr": NORMAL_X, "i0": X, "i0e": X, "i1": X, "i1e": X, "factorial": X,
+    "erfcx": WIDE, "dawsn": WIDE, "exp1": WIDE, "expi": WIDE, "spence": WIDE,
 }
 DIFFERENTIABLE = ["gammaln", "digamma", "erf", "erfc", "erfinv", "logit", "expit", "entr",
-                  "ndtr", "ndtri", "log_ndtr", "i0", "i0e", "i1", "i1e", "gamma"]
+                  "ndtr", "ndtri", "log_ndtr", "i0", "i0e", "i1", "i1e", "gamma", "erfcx", "dawsn",
+                  "exp1", "expi", "spence"]
 
 
 def grad_of(L, fn):
@@ -49,9 +55,11 @@ for _name, _x in UNARY.items():
   CASES[f"{_name}/scalar"] = lambda L, n=_name: getattr(sp(L), n)(0.25)
 for _name in DIFFERENTIABLE:
   _x = {"ndtri": UNIT[1:-1], "logit": UNIT[1:-1], "erfinv": SIGNED_UNIT[1:-1],
-        "entr": POS}.get(_name, UNARY[_name])
+        "entr": POS, "erfcx": X, "dawsn": X, "expi": X, "exp1": POS, "spence": POS,
+        }.get(_name, UNARY[_name])
   CASES[f"{_name}/grad"] = lambda L, n=_name, x=_x: grad_of(L, getattr(sp(L), n))(L.np.asarray(x))
-for _name in ["gammaln", "digamma", "erf", "expit", "i0e", "i1", "factorial", "gamma"]:
+for _name in ["gammaln", "digamma", "erf", "expit", "i0e", "i1", "factorial", "gamma", "erfcx",
+              "expi"]:
   CASES[f"{_name}/int"] = lambda L, n=_name: getattr(sp(L), n)(np.array([1, 2, 5], np.int32))
 CASES.update({
     "betaln": lambda L: sp(L).betaln(A[:, None], B[None, :]),
@@ -109,6 +117,10 @@ CASES.update({
     "log_ndtr/series7": lambda L: sp(L).log_ndtr(NORMAL_X, series_order=7),
     "gammaln/vmap2": lambda L: L.top.vmap(L.top.vmap(sp(L).betaln, (0, None)), (None, 0))(
         L.np.asarray(A), L.np.asarray(B)),
+    "expn": lambda L: sp(L).expn(EXPN_N[:, None], np.abs(WIDE)),
+    "expn/int": lambda L: sp(L).expn(np.array([0, 1, 3]), np.array([[0.5], [2.5]], np.float32)),
+    "expn/grad": lambda L: grad_of(L, lambda x: sp(L).expn(3., x))(L.np.asarray(POS)),
+    "dawsn/hessian": lambda L: L.top.vmap(L.top.hessian(sp(L).dawsn))(L.np.asarray(X)),
     "expit/hessian": lambda L: L.top.hessian(lambda x: sp(L).expit(x).sum())(L.np.asarray(X[:4])),
 })
 
@@ -128,6 +140,10 @@ X64_CASES.update({
         L.np.asarray(NORMAL_X.astype(np.float64) * 2)),
     "ndtri/f64_tails": lambda L: sp(L).ndtri(np.array([1e-300, 1e-20, 1e-5, 0.2, 1 - 1e-12])),
     "bernoulli/f64": lambda L: sp(L).bernoulli(20),
+    "expn/f64": lambda L: sp(L).expn(EXPN_N[:, None].astype(np.float64),
+                                     np.abs(WIDE).astype(np.float64)),
+    "expi/grad_f64": lambda L: grad_of(L, sp(L).expi)(L.np.asarray(X.astype(np.float64))),
+    "erfcx/grad_f64": lambda L: grad_of(L, sp(L).erfcx)(L.np.asarray(WIDE.astype(np.float64))),
     "xlogy/int": lambda L: sp(L).xlogy(np.array([0, 2]), np.array([0, 3])),
 })
 X64_TABLE = CaseTable(X64_CASES, enable_x64=True)
@@ -162,7 +178,8 @@ def test_matches_oracle_x64(name):
 def test_jit_and_vmap_match_eager():
   x = jnp.asarray(POS)
   for fn in [ps.gammaln, ps.log_ndtr, ps.ndtri, lambda v: ps.xlogy(v, v + 1.0),
-             lambda v: ps.zeta(v + 1.0, 2.0), lambda v: ps.betaln(v, 9.0)]:
+             lambda v: ps.zeta(v + 1.0, 2.0), lambda v: ps.betaln(v, 9.0), ps.erfcx, ps.dawsn,
+             ps.expi, ps.spence, lambda v: ps.expn(3, v), lambda v: ps.expn(v, 2.5)]:
     arg = x / 31.0 if fn is ps.ndtri else x
     eager = np.asarray(fn(arg))
     np.testing.assert_allclose(np.asarray(pyjax.jit(fn)(arg)), eager, rtol=1e-6)
@@ -205,8 +222,7 @@ def test_errors_match_oracle(call):
 
 
 def test_namespace():
-  missing = {"bessel_jn", "dawsn", "erfcx", "exp1", "expi", "expn", "fresnel", "hyp1f1", "hyp2f1",
-             "owens_t", "sici", "spence", "sph_harm_y", "wofz"}
+  missing = {"bessel_jn", "fresnel", "hyp1f1", "hyp2f1", "owens_t", "sici", "sph_harm_y", "wofz"}
   expected = {n for n in dir(jax.scipy.special) if not n.startswith("_")} - missing
   assert set(ps.__all__) == expected
   assert pyjax.scipy.special is ps

@@ -30,7 +30,7 @@ __all__ = [
     "erf", "erfc", "erfinv", "expit", "factorial", "gamma", "gammainc", "gammaincc", "gammaln",
     "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma",
     "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "rel_entr",
-    "softmax", "xlog1py", "xlogy", "zeta",
+    "softmax", "xlog1py", "xlogy", "zeta", "erfcx", "dawsn", "expn", "exp1", "expi", "spence",
 ]
 
 
@@ -583,3 +583,262 @@ def bernoulli(n: int):
   k = jnp.arange(2, 50, dtype=numbers.dtype)
   zeta_minus_one = jnp.sum(k[:, None] ** (-m[None, :]), axis=0)
   return numbers.at[4::2].set(ratio_products * (1 + zeta_minus_one))
+
+
+# ------------------------------------------------------------------------------------------------
+# Scaled error function, Dawson's integral
+
+
+def _erfcx_asymptotic(x, n_terms):
+  """erfcx(x) ~ 1 / (sqrt(pi) x) * sum_k c_k x^(-2k), c_k = (-1)^k (2k-1)!! / 2^k: the leading
+  `n_terms` terms, enough for full precision where exp(x^2) overflows."""
+  coeffs = [(-1) ** k * math.prod(range(2 * k - 1, 0, -2)) / 2 ** k for k in range(n_terms)]
+  t = lax.div(_const(x, 1), lax.square(x))
+  series = jnp.polyval(np.array(coeffs[::-1], dtype=x.dtype), t)
+  return series / (x * _const(x, np.sqrt(np.pi)))
+
+
+@custom_jvp
+def _erfcx(x):
+  kind = x.dtype
+  if kind not in (np.float32, np.float64):  # half precision: compute in float32
+    return _erfcx(x.astype(np.float32)).astype(kind)
+  # exp(x^2) overflows beyond sqrt(log(max)); there the asymptotic series is exact to rounding.
+  large = x > _const(x, np.sqrt(np.log(dtypes.finfo(kind).max)))
+  safe_x = jnp.where(large, _const(x, 1), x)
+  direct = lax.exp(lax.square(safe_x)) * lax.erfc(safe_x)
+  return jnp.where(large, _erfcx_asymptotic(x, 9 if kind == np.float64 else 5), direct)
+
+
+_erfcx.defjvps(lambda g, ans, x: g * (2 * x * ans - _const(x, 2 / np.sqrt(np.pi))))
+
+
+def erfcx(x):
+  """The scaled complementary error function exp(x^2) erfc(x), finite for large x."""
+  x, = promote_args_inexact("erfcx", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise NotImplementedError("pyjax.scipy.special.erfcx supports real inputs only")
+  return _erfcx(x)
+
+
+# Cody, Paciorek and Thacher's rational approximations of Dawson's integral (as in Cephes),
+# highest degree first: x P(x^2) / Q(x^2) on [0, 3.25), and (1 + t P(t) / Q(t)) / (2x) with
+# t = 1 / x^2 on [3.25, 6.25) and [6.25, inf).
+_DAWSN_NEAR = (
+    (1.1368149897175597e-11, 8.492622676674738e-10, 1.9443420417555306e-08,
+     9.531517412544844e-07, 3.078283098749132e-06, 0.00035251336852028877,
+     -0.0008501498467244109, 0.04226182230055466, -0.09174803717734524, 1.0),
+    (2.403720730667626e-11, 1.488646813684934e-09, 5.212652810105416e-08,
+     1.2725847827318697e-06, 2.324902498207895e-05, 0.00032552474182605793,
+     0.003488058146571626, 0.027944853119882897, 0.15887424196012057, 0.5749186294893204, 1.0))
+_DAWSN_MIDDLE = (
+    (0.5089551564179009, -0.24475441814269785, 0.09415123353035344, -0.021871125514203903,
+     0.003662076123295692, -0.0004232091144603888, 3.5964130479389666e-05,
+     -2.1464035171996896e-06, 9.100107800763914e-08, -2.4027452082825098e-09,
+     3.592333854409284e-11),
+    (1.0, -0.6318398698733682, 0.2367067882282487, -0.053180636700322324, 0.008480417185862954,
+     -0.0009479967684866654, 7.810255929445524e-05, -4.558751532524426e-06,
+     1.8910035811142186e-07, -4.913246913319206e-09, 7.184664032357345e-11))
+_DAWSN_FAR = (
+    (-0.5905928605347732, 0.6292352427243688, -0.17285897538038814, 0.016483704782518965,
+     -0.0004868276130204627),
+    (1.0, -2.698200571975449, 1.7327079904594784, -0.3937085822819395, 0.03442789240412334,
+     -0.0009736552260409412))
+
+
+def _rational(coeffs, v):
+  numerator, denominator = (jnp.polyval(np.array(c, dtype=v.dtype), v) for c in coeffs)
+  return numerator / denominator
+
+
+@custom_jvp
+def _dawsn(x):
+  kind = x.dtype
+  if kind not in (np.float32, np.float64):  # half precision: compute in float32
+    return _dawsn(x.astype(np.float32)).astype(kind)
+  one = _const(x, 1)
+  ax = lax.abs(x)
+  near, far = ax < _const(x, 3.25), ax >= _const(x, 6.25)
+  # Each branch sees a harmless 1 outside its region, so no inf / inf NaN can leak through.
+  ax_near = jnp.where(near, ax, one)
+  ax_tail = jnp.where(near, one, ax)
+  t = one / lax.square(ax_tail)
+  near_value = ax_near * _rational(_DAWSN_NEAR, lax.square(ax_near))
+  tail_series = jnp.where(far, _rational(_DAWSN_FAR, t), _rational(_DAWSN_MIDDLE, t))
+  tail_value = _const(x, 0.5) / ax_tail * (one + t * tail_series)
+  return lax.sign(x) * jnp.where(near, near_value, tail_value)
+
+
+_dawsn.defjvps(lambda g, ans, x: g * (_const(x, 1) - 2 * x * ans))
+
+
+def dawsn(x):
+  """Dawson's integral exp(-x^2) * integral_0^x exp(t^2) dt."""
+  x, = promote_args_inexact("dawsn", x)
+  _no_complex("dawsn", x)
+  return _dawsn(x)
+
+
+# ------------------------------------------------------------------------------------------------
+# Exponential integrals
+
+
+def _expn_series(n, x):
+  """E_n(x) for 0 < x <= 2 and integer n >= 1, from the power series
+  E_n(x) = (-x)^(n-1) / (n-1)! (psi(n) - log x) - sum_{k != n-1} (-x)^k / ((k - n + 1) k!)."""
+  n_terms = 40
+  k = np.arange(1, n_terms, dtype=x.dtype)
+  x_, n_ = x[..., None], n[..., None]
+  powers = jnp.concatenate([jnp.ones_like(x_), jnp.cumprod(-x_ / k, axis=-1)], axis=-1)
+  k = np.arange(n_terms, dtype=x.dtype)
+  denominators = k - n_ + 1
+  skip = denominators == 0
+  sum_ = jnp.sum(jnp.where(skip, 0, powers / jnp.where(skip, 1, denominators)), axis=-1)
+  n_minus_1 = n - 1
+  sign = jnp.where(n_minus_1 % 2 == 0, _const(x, 1), _const(x, -1))
+  lead = sign * lax.exp(n_minus_1 * lax.log(x) - lax.lgamma(n))
+  return lead * (lax.digamma(n) - lax.log(x)) - sum_
+
+
+def _expn_continued_fraction(n, x):
+  """E_n(x) for x > 1 (x > 2 in double precision) by the modified Lentz evaluation of
+  exp(-x) / (x + n - 1 n / (x + n + 2 - 2 (n + 1) / (x + n + 4 - ...)))."""
+  b = x + n
+  c = jnp.full_like(x, dtypes.finfo(x.dtype).max)
+  d = 1 / b
+  h = d
+  for i in range(1, 40):  # 40 terms reach double precision for x > 2, float32's for x > 1
+    a = -i * (n - 1 + i)
+    b = b + 2
+    d = 1 / (a * d + b)
+    c = b + a / c
+    h = h * (c * d)
+  return h * lax.exp(-x)
+
+
+def _expn_large_n(n, x):
+  """E_n(x) for n >= 5000: the uniform asymptotic expansion (DLMF 8.20.3) to third order."""
+  s = x + n
+  u = 1 / lax.square(s)
+  series = 1 + u * (n + u * (n * (n - 2 * x) + u * n * (6 * x * x - 8 * n * x + n * n)))
+  return series * lax.exp(-x) / s
+
+
+def _expn_impl(n, x):
+  kind = x.dtype
+  one = _const(x, 1)
+  series_region = (x > 0) & (x <= _const(x, 2 if kind == np.float64 else 1)) & (n >= 1)
+  xs = jnp.where(series_region, x, one)
+  ns = jnp.where(series_region, n, one)
+  safe_x = jnp.where(jnp.isfinite(x), x, _const(x, 3))
+  # The first matching case wins. This order reproduces JAX's, where later cases override
+  # earlier ones: every x > 1 gets a value (negative n too; x = inf gives NaN), and E_n(0) is
+  # 1 / n for n >= 2 (SciPy: 1 / (n - 1)).
+  return jnp.select(
+      [jnp.isnan(x) | jnp.isnan(n) | (x == np.inf), (n == 0) & (x >= 0),
+       (x > 1) & ~series_region, n >= 5000,
+       (x == 0) & (n >= 2), (x == 0) & (n < 2), (n < 0) | (x < 0)],
+      [_const(x, np.nan), lax.exp(-x) / x, _expn_continued_fraction(n, safe_x),
+       _expn_large_n(n, safe_x), one / n, _const(x, np.inf), _const(x, np.nan)],
+      _expn_series(ns, xs))
+
+
+@custom_jvp
+def _expn(n, x):
+  return _expn_impl(n, x)
+
+
+@_expn.defjvp
+def _expn_jvp(primals, tangents):
+  (n, x), (_, x_dot) = primals, tangents
+  # d/dx E_n(x) = -E_{n-1}(x); n counts terms and is not differentiated (as in JAX).
+  return _expn(n, x), -x_dot * _expn(n - 1, x)
+
+
+def expn(n, x):
+  """The generalized exponential integral E_n(x) = integral_1^inf exp(-x t) / t^n dt for integer
+  n >= 0 and x >= 0, with JAX's values at the edges (NaN at x = inf, 1 / n at x = 0)."""
+  n, x = promote_args_inexact("expn", n, x)
+  _no_complex("expn", x)
+  n, x = jnp.broadcast_arrays(n, x)
+  return _expn(lax.stop_gradient(n), x)
+
+
+def exp1(x):
+  """The exponential integral E_1(x) = integral_x^inf exp(-t) / t dt."""
+  x, = promote_args_inexact("exp1", x)
+  _no_complex("exp1", x)
+  return expn(1, x)
+
+
+def _expi_positive(x):
+  """Ei(x) for x > 0: the power series gamma + log x + sum_k x^k / (k k!) up to x = 40 (terms all
+  positive), beyond it the asymptotic series exp(x) / x * sum_k k! / x^k (error ~ exp(-x))."""
+  small = x <= 40
+  xs = jnp.where(small, x, _const(x, 1))[..., None]
+  k = np.arange(1, 150, dtype=x.dtype)
+  power_sum = jnp.sum(jnp.cumprod(xs / k, axis=-1) / k, axis=-1)
+  series = _const(x, np.euler_gamma) + lax.log(xs[..., 0]) + power_sum
+  xl = jnp.where(small, _const(x, 41), x)[..., None]
+  k = np.arange(1, 40, dtype=x.dtype)
+  asymptotic_sum = 1 + jnp.sum(jnp.cumprod(k / xl, axis=-1), axis=-1)
+  xl = xl[..., 0]
+  asymptotic = lax.exp(xl - lax.log(xl)) * asymptotic_sum
+  return jnp.where(small, series, asymptotic)
+
+
+@custom_jvp
+def _expi(x):
+  negative = x < 0
+  minus_e1 = -exp1(jnp.where(negative, -x, _const(x, 1)))
+  positive = _expi_positive(jnp.where(x > 0, x, _const(x, 1)))
+  # Ei(0) = -inf, but JAX answers NaN there (and at +-inf).
+  return jnp.select([negative, (x == 0) | jnp.isnan(x)], [minus_e1, _const(x, np.nan)], positive)
+
+
+_expi.defjvps(lambda g, ans, x: lax.exp(x) / x * g)
+
+
+def expi(x):
+  """The exponential integral Ei(x) = integral_-inf^x exp(t) / t dt (principal value)."""
+  x, = promote_args_inexact("expi", x)
+  _no_complex("expi", x)
+  return _expi(x)
+
+
+# ------------------------------------------------------------------------------------------------
+# Spence's function (the dilogarithm)
+
+# Cephes' rational approximation spence(1 + w) = -w P(w) / Q(w) for -1/2 <= w <= 1/2 (highest
+# degree first).
+_SPENCE_PQ = (
+    (4.65128586073990045278e-5, 7.31589045238094711071e-3, 1.33847639578309018650e-1,
+     8.79691311754530315341e-1, 2.71149851196553469920e0, 4.25697156008121755724e0,
+     3.29771340985225106936e0, 1.00000000000000000126e0),
+    (6.90990488912553276999e-4, 2.54043763932544379113e-2, 2.82974860602568089943e-1,
+     1.41172597751831069617e0, 3.63800533345137075418e0, 5.03278880143316990390e0,
+     3.54771340985225096217e0, 9.99999999999999998740e-1))
+
+
+def _spence_positive(x):
+  """spence(x) for x > 0, x != 1: reduce x > 2 by x -> 1/x, then evaluate the rational form at
+  w = x - 1, 1/x - 1 or -x, undoing the reflections with their log terms."""
+  inverted = x > 2
+  x = jnp.where(inverted, 1 / x, x)
+  above, below = x > 1.5, x < 0.5
+  w = jnp.where(above, 1 / x - 1, jnp.where(below, -x, x - 1))
+  y = -w * _rational(_SPENCE_PQ, w)
+  y = jnp.where(below, _const(x, np.pi ** 2 / 6) - lax.log(x) * lax.log1p(-x) - y, y)
+  return jnp.where(inverted | above, _const(x, -0.5) * lax.square(lax.log(x)) - y, y)
+
+
+def spence(x):
+  """Spence's function spence(x) = integral_1^x log(t) / (1 - t) dt for x >= 0 (NaN for x < 0);
+  float32 and float64 only, as in JAX."""
+  x = jnp.asarray(x)
+  if x.dtype not in (np.float32, np.float64):
+    raise TypeError(f"x.dtype={x.dtype} is not supported, see docstring for supported types.")
+  special = (x < 0) | (x == 1) | (x == 0)
+  value = _spence_positive(jnp.where(special, _const(x, 0.25), x))
+  return jnp.select([x < 0, x == 1, x == 0],
+                    [_const(x, np.nan), _const(x, 0), _const(x, np.pi ** 2 / 6)], value)
