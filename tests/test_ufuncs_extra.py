@@ -250,3 +250,31 @@ def test_reduce_grads_match_oracle():
         jnp.asarray(x))
     j = jax.grad(lambda v: jax.numpy.sum(getattr(getattr(jax.numpy, name), method)(v, axis=1)))(x)
     np.testing.assert_allclose(np.asarray(p), np.asarray(j), rtol=1e-5, err_msg=name)
+
+
+def _weak_operands(np_):
+  """Weak operands: arrays (which make JAX's derived constants strong), scalars, and a bool
+  array (weak once promoted with them)."""
+  return {"weak-f32[3]": np_.broadcast_to(2.5, (3,)), "weak-i32[3]": np_.broadcast_to(3, (3,)),
+          "weak-f32[]": np_.asarray(2.5), "weak-i32[]": np_.asarray(3),
+          "bool[3]": np_.asarray([True, False, True])}
+
+
+def test_weak_types_of_every_ufunc_match_oracle():
+  """The dtype and weak type of every elementwise function of one or two weak operands (traced,
+  with eval_shape on both sides: no oracle kernels to compile)."""
+  from pyjax._src.numpy import ufuncs
+  ours, theirs = _weak_operands(jnp), _weak_operands(jax.numpy)
+  checked = 0
+  for name in sorted(ufuncs.__all__):
+    if not hasattr(jax.numpy, name):
+      continue
+    for keys in [(k,) for k in ours] + [(a, b) for a in ours for b in ours]:
+      expected = outcome(jax.eval_shape, getattr(jax.numpy, name), *[theirs[k] for k in keys])
+      if expected[0] == "raise":
+        continue  # wrong arity or dtype: the error tests cover those
+      actual = pyjax.eval_shape(getattr(jnp, name), *[ours[k] for k in keys])
+      for p, j in zip(pyjax.tree_util.tree_leaves(actual), jax.tree.leaves(expected[1])):
+        assert (p.dtype, p.weak_type) == (j.dtype, j.weak_type), (name, keys, p, j)
+      checked += 1
+  assert checked > 1000

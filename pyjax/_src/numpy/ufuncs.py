@@ -535,7 +535,7 @@ bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
 def logaddexp2(x1, x2, /):
   """`log2(2**x1 + 2**x2)`, without overflow."""
   x1, x2 = promote_args_inexact("logaddexp2", x1, x2)
-  ln2 = _weak_const(x1, np.log(2))
+  ln2 = _scalar_const(lax.max(x1, x2), np.log(2))
   return lax.div(logaddexp(lax.mul(x1, ln2), lax.mul(x2, ln2)), ln2)
 
 
@@ -546,9 +546,10 @@ def angle(z, deg=False):
   dtype = dtypes.result_type(re, im)
   if not dtypes.issubdtype(dtype, np.inexact) or (
       dtypes.issubdtype(z.dtype, np.floating) and np.ndim(z) == 0):
+    # Converted only here, as in JAX: a weak float array keeps its weak type.
     dtype = dtypes.default_float_dtype()
-  re = lax.convert_element_type(re, dtype)
-  im = lax.convert_element_type(im, dtype)
+    re = lax.convert_element_type(re, dtype)
+    im = lax.convert_element_type(im, dtype)
   result = lax.atan2(im, re)
   return rad2deg(result) if deg else result
 
@@ -651,7 +652,12 @@ def _gcd(x1, x2):
     a, b = state
     nonzero = lax.ne(b, _weak_const(b, 0))
     safe_b = _where(nonzero, b, _weak_const(b, 1))
-    return _where(nonzero, b, a), _where(nonzero, lax.rem(a, safe_b), b)
+    # The remainder of a zero divisor is a constant, strong unless `b` is a weak scalar, and the
+    # pair is ordered larger first by selecting between both values: so, as in JAX, weak array
+    # operands give a strong result (the loop makes the weak carries strong).
+    a, b = _where(nonzero, b, a), _where(nonzero, lax.rem(a, safe_b), _scalar_const(b, 0))
+    swap = lax.lt(a, b)
+    return _where(swap, b, a), _where(swap, a, b)
   return while_loop(cond, body, (x1, x2))[0]
 
 
@@ -666,7 +672,7 @@ def lcm(x1, x2):
   x1, x2 = _integer_args("lcm", x1, x2)
   divisor = _gcd(x1, x2)
   is_zero = lax.eq(divisor, _weak_const(divisor, 0))
-  return _where(is_zero, _weak_const(divisor, 0),
+  return _where(is_zero, _scalar_const(divisor, 0),
                 lax.mul(absolute(x1), lax.div(absolute(x2),
                                               _where(is_zero, _weak_const(divisor, 1),
                                                      divisor))))
