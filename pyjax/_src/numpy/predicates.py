@@ -1,4 +1,5 @@
-"""Array-level predicates of `jax.numpy`: allclose, isclose, array_equal, iscomplexobj, can_cast, ..."""
+"""Array-level predicates of `jax.numpy`: allclose, isclose, array_equal, iscomplexobj, isdtype,
+can_cast, ..."""
 from __future__ import annotations
 
 from typing import Any

@@ -448,7 +448,8 @@ def hypot(x1, x2, /):
     raise ValueError("jnp.hypot is not well defined for complex-valued inputs. Please convert to "
                      "real values first, such as by using abs(x)")
   x1, x2 = lax.abs(x1), lax.abs(x2)
-  infinite = lax.bitwise_or(lax.eq(x1, _weak_const(x1, np.inf)), lax.eq(x2, _weak_const(x2, np.inf)))
+  infinite = lax.bitwise_or(lax.eq(x1, _weak_const(x1, np.inf)),
+                           lax.eq(x2, _weak_const(x2, np.inf)))
   big, small = lax.max(x1, x2), lax.min(x1, x2)
   is_zero = lax.eq(big, _weak_const(big, 0))
   ratio = lax.div(small, _where(is_zero, lax.full_like(big, 1), big))
