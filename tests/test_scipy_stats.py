@@ -225,3 +225,82 @@ def test_errors_match_oracle(call):
   assert j[0] == "raise"
   assert_same_outcome(p, j)
   assert str(p[1]) == str(j[1])
+
+
+RANK_DATA = np.array([[3., 1., 2., 3., 0.], [2., 2., 1., 0., 5.], [4., np.nan, 4., 1., 4.]],
+                     np.float32)
+SUMMARY_CASES = {
+    **{f"rankdata/{m}/{ax}": (lambda L, m=m, ax=ax: st(L).rankdata(RANK_DATA, m, axis=ax))
+       for m in ["average", "min", "max", "dense", "ordinal"] for ax in [None, 0, 1]},
+    "rankdata/int": lambda L: st(L).rankdata(np.array([3, 1, 2, 3, 3]), "average"),
+    "mode": lambda L: st(L).mode(RANK_DATA),
+    "mode/axis1": lambda L: st(L).mode(RANK_DATA, axis=1, keepdims=True),
+    "mode/none": lambda L: st(L).mode(np.array([[2, 4, 1], [1, 4, 2]]), axis=None),
+    "mode/scalar": lambda L: st(L).mode(3),
+    "mode/empty": lambda L: st(L).mode(np.zeros((0, 3))),
+    "sem": lambda L: st(L).sem(RANK_DATA),
+    "sem/omit": lambda L: st(L).sem(RANK_DATA, axis=1, nan_policy="omit", ddof=0),
+    "sem/none": lambda L: st(L).sem(np.array([[1, 2], [4, 8]]), axis=None, keepdims=True),
+}
+KDE_1D = np.array([0.1, 1.2, -0.7, 2.5, 0.3, 0.9], np.float32)
+KDE_2D = np.array([[0.1, 1.2, -0.7, 2.5, 0.3], [1., 0.2, 0.4, -1., 0.5]], np.float32)
+KDE_W = np.array([1., 2., 1., 3., 1.], np.float32)
+KDE_Q = np.array([[0., 1., 3.], [0.5, -1., 0.]], np.float32)
+
+
+def _kde(L, data=KDE_1D, *args):
+  return st(L).gaussian_kde(data, *args)
+
+
+SUMMARY_CASES.update({
+    "kde/evaluate": lambda L: _kde(L)(np.array([0., 1., 5.])),
+    "kde/logpdf_tail": lambda L: _kde(L).logpdf(np.array([0., 1., 50.])),
+    "kde/silverman_weights": lambda L: _kde(L, KDE_2D, "silverman", KDE_W).pdf(KDE_Q),
+    "kde/scalar_bw": lambda L: _kde(L, KDE_2D, 0.5).logpdf(KDE_Q),
+    "kde/callable_bw": lambda L: _kde(L, KDE_1D, lambda s: s.neff ** -0.3).evaluate(2.0),
+    "kde/box_1d": lambda L: _kde(L).integrate_box_1d(-1., 1.),
+    "kde/gaussian": lambda L: _kde(L, KDE_2D, "silverman", KDE_W).integrate_gaussian(
+        np.array([0., 1.]), np.eye(2)),
+    "kde/kde": lambda L: _kde(L, KDE_2D).integrate_kde(_kde(L, KDE_2D, 0.5)),
+    "kde/resample": lambda L: _kde(L, KDE_2D, None, KDE_W).resample(L.top.random.key(1), (3,)),
+    "kde/leaves": lambda L: L.top.tree_util.tree_leaves(_kde(L, KDE_2D, None, KDE_W)),
+    "kde/grad": lambda L: L.top.grad(lambda x: _kde(L, x).logpdf(np.array([0.3])).sum())(
+        L.np.asarray(KDE_1D)),
+    "kde/jit_pytree": lambda L: L.top.jit(lambda k: k.logpdf(KDE_Q))(_kde(L, KDE_2D)),
+    "kde/vmap": lambda L: L.top.vmap(lambda q: _kde(L, KDE_2D).pdf(q))(KDE_Q.T),
+})
+SUMMARY_TABLE = CaseTable(SUMMARY_CASES)
+
+
+@pytest.mark.parametrize("name", list(SUMMARY_TABLE))
+def test_summary_and_kde_match_oracle(name):
+  SUMMARY_TABLE.check(name, (2e-5, 1e-6))
+
+
+def test_rankdata_vmap_matches_loop():
+  x = jnp.asarray(RANK_DATA[:2])
+  looped = np.stack([np.asarray(pst.rankdata(row, "min")) for row in x])
+  np.testing.assert_array_equal(np.asarray(pyjax.vmap(lambda r: pst.rankdata(r, "min"))(x)),
+                                looped)
+
+
+@pytest.mark.parametrize("call", [
+    lambda S: S.rankdata(np.ones(3), "foo"),
+    lambda S: S.rankdata(np.ones(3), nan_policy="omit"),
+    lambda S: S.mode(np.ones(3), nan_policy="raise"),
+    lambda S: S.mode(np.ones(3), nan_policy="bad"),
+    lambda S: S.sem(np.ones(3), nan_policy="raise"),
+    lambda S: S.sem([1., 2.]),
+    lambda S: S.gaussian_kde(np.ones(1)),
+    lambda S: S.gaussian_kde(KDE_1D, "bad"),
+    lambda S: S.gaussian_kde(KDE_1D, weights=np.ones(3)),
+    lambda S: S.gaussian_kde(KDE_1D).set_bandwidth("scott"),
+    lambda S: S.gaussian_kde(KDE_1D).integrate_box(0., 1.),
+    lambda S: S.gaussian_kde(KDE_2D).integrate_box_1d(0., 1.),
+    lambda S: S.gaussian_kde(KDE_2D).evaluate(np.ones((3, 2))),
+])
+def test_summary_errors_match_oracle(call):
+  p, j = outcome(call, pst), outcome(call, jax.scipy.stats)
+  assert j[0] == "raise"
+  assert_same_outcome(p, j)
+  assert str(p[1]) == str(j[1])
