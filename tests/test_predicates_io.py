@@ -140,9 +140,6 @@ def test_object_predicates_of_arrays():
   assert not pyjax.jit(lambda x: pnp.asarray(pnp.isscalar(x)))(np.ones(2))
 
 
-@pytest.mark.xfail(strict=True, reason="known divergence: iter() of a 0-d pyjax Array only "
-                   "raises when the iterator is first advanced (Array.__iter__ is a generator), "
-                   "so NumPy's iterable, which jnp re-exports, says True; JAX's raises at once")
 def test_iterable_of_0d_array():
   assert pnp.iterable(pnp.array(2.0)) is jnp.iterable(jnp.array(2.0)) is False
 

@@ -48,10 +48,10 @@ def _operators() -> dict:
 
 
 def _iter(self):
+  # Not a generator itself, so iter() of a 0-d array raises at once (as NumPy's and JAX's do).
   if self.ndim == 0:
     raise TypeError("iteration over a 0-d array")
-  for i in range(self.shape[0]):
-    yield indexing.getitem(self, i)
+  return (indexing.getitem(self, i) for i in range(self.shape[0]))
 
 
 def _method(fn):
