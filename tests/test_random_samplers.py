@@ -57,7 +57,7 @@ def assert_close_to_oracle(p, j, rtol=1e-5, what=""):
   infinite = np.isinf(j64)
   assert np.array_equal(p64[infinite], j64[infinite]), f"{what}infinities differ"
   finite = np.isfinite(j64)
-  error = np.abs(p64 - j64)[finite] / np.maximum(np.abs(j64[finite]), 1.0)
+  error = np.abs(p64[finite] - j64[finite]) / np.maximum(np.abs(j64[finite]), 1.0)
   assert error.max(initial=0) <= rtol, f"{what}relative error {error.max()} > {rtol}"
 
 
