@@ -22,16 +22,26 @@ def oracle():
 
 
 @contextlib.contextmanager
-def x64(enabled: bool = True):
-  """64-bit mode in both libraries, restored afterwards."""
+def config_in_both(name: str, value):
+  """The config option `name` set to `value` in pyjax and the oracle, restored afterwards."""
   jax = oracle()
-  old = jax.config.jax_enable_x64
-  jax.config.update("jax_enable_x64", enabled)
+  old = getattr(jax.config, name)
+  jax.config.update(name, value)
   try:
-    with pyjax_config.override("jax_enable_x64", enabled):
+    with pyjax_config.override(name, value):
       yield
   finally:
-    jax.config.update("jax_enable_x64", old)
+    jax.config.update(name, old)
+
+
+def x64(enabled: bool = True):
+  """64-bit mode in both libraries, restored afterwards."""
+  return config_in_both("jax_enable_x64", enabled)
+
+
+def threefry_mode(partitionable: bool):
+  """`jax_threefry_partitionable` in both libraries, restored afterwards."""
+  return config_in_both("jax_threefry_partitionable", partitionable)
 
 
 def outcome(fn, *args, **kwargs):

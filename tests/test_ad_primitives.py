@@ -9,7 +9,6 @@ For each case and each (shape, dtype):
 """
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 import pytest
@@ -17,7 +16,6 @@ import pytest
 import pyjax
 from pyjax import lax as plax
 from pyjax._src import core
-from pyjax._src.config import config as pyjax_config
 from pyjax._src.core import Primitive
 from pyjax._src.interpreters import ad
 from pyjax._src.lax import dot, elementwise, reductions, structural
@@ -25,17 +23,7 @@ from pyjax._src.lax import dot, elementwise, reductions, structural
 jax = pytest.importorskip("jax")
 from jax import lax as jlax  # noqa: E402
 
-
-@contextlib.contextmanager
-def x64(enabled: bool = True):
-  """64-bit mode in pyjax and the oracle, restored afterwards."""
-  old = jax.config.jax_enable_x64
-  jax.config.update("jax_enable_x64", enabled)
-  try:
-    with pyjax_config.override("jax_enable_x64", enabled):
-      yield
-  finally:
-    jax.config.update("jax_enable_x64", old)
+from oracle_util import x64  # noqa: E402
 
 
 class Case:

@@ -4,7 +4,6 @@ block function, split / fold_in / bits, and the samplers that are bit-identical 
 both settings of `jax_threefry_partitionable`; jaxpr text of the key primitives."""
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import subprocess
@@ -23,24 +22,14 @@ import pyjax  # noqa: E402
 import pyjax.numpy as pnp  # noqa: E402
 from pyjax import random as pr  # noqa: E402
 from pyjax._src import core  # noqa: E402
-from pyjax._src.config import config as pyjax_config  # noqa: E402
 from pyjax._src.random import threefry  # noqa: E402
 
-from oracle_util import x64  # noqa: E402
+from oracle_util import threefry_mode, x64  # noqa: E402
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 SEEDS = [0, 1, 42, 2**31 - 1]
 
 
-@contextlib.contextmanager
-def threefry_mode(partitionable: bool):
-  old = jax.config.jax_threefry_partitionable
-  jax.config.update("jax_threefry_partitionable", partitionable)
-  try:
-    with pyjax_config.override("jax_threefry_partitionable", partitionable):
-      yield
-  finally:
-    jax.config.update("jax_threefry_partitionable", old)
 
 
 @pytest.fixture(params=[True, False], ids=["partitionable", "legacy"])

@@ -4,7 +4,6 @@ distributions by Kolmogorov-Smirnov and moment tests at fixed seeds, and the ran
 under vmap, grad and jit."""
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import ml_dtypes
@@ -13,29 +12,18 @@ import pytest
 
 jax = pytest.importorskip("jax")
 stats = pytest.importorskip("scipy.stats")
-import jax.numpy as jnp  # noqa: E402
 import jax.random as jr  # noqa: E402
 
 import pyjax  # noqa: E402
 import pyjax.numpy as pnp  # noqa: E402
 from pyjax import random as pr  # noqa: E402
-from pyjax._src.config import config as pyjax_config  # noqa: E402
 
-from oracle_util import x64  # noqa: E402
+from oracle_util import threefry_mode, x64  # noqa: E402
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 F32 = np.float32
 
 
-@contextlib.contextmanager
-def threefry_mode(partitionable: bool):
-  old = jax.config.jax_threefry_partitionable
-  jax.config.update("jax_threefry_partitionable", partitionable)
-  try:
-    with pyjax_config.override("jax_threefry_partitionable", partitionable):
-      yield
-  finally:
-    jax.config.update("jax_threefry_partitionable", old)
 
 
 @pytest.fixture(params=[True, False], ids=["partitionable", "legacy"])
