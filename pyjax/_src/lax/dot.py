@@ -2,6 +2,7 @@
 reshaping build on it)."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -82,28 +83,43 @@ def _result_dtype(lhs_dtype, rhs_dtype, preferred_element_type) -> np.dtype:
   return np.dtype(preferred_element_type) if preferred_element_type is not None else result
 
 
-def _dot_general(lhs, rhs, *, dimension_numbers, precision=None, preferred_element_type=None,
-                 out_sharding=None):
+@functools.lru_cache(maxsize=1024)
+def _dot_plan(lhs_shape, lhs_dtype, rhs_shape, rhs_dtype, dimension_numbers,
+              preferred_element_type):
+  """How to compute one dot_general signature with matmul: both operands arranged as
+  (batch, free, contracting) / (batch, contracting, free). Cached, because working it out costs
+  several times what a small matmul does."""
   (lhs_contract, rhs_contract), (lhs_batch, rhs_batch) = dimension_numbers
-  out_dtype = _result_dtype(lhs.dtype, rhs.dtype, preferred_element_type)
-  lhs_free = _free_dims(lhs.ndim, lhs_contract, lhs_batch)
-  rhs_free = _free_dims(rhs.ndim, rhs_contract, rhs_batch)
-  # Arrange both as (batch, free, contracting) / (batch, contracting, free) and use matmul.
-  a = xp.transpose(lhs, (*lhs_batch, *lhs_free, *lhs_contract))
-  b = xp.transpose(rhs, (*rhs_batch, *rhs_contract, *rhs_free))
-  batch_shape = [lhs.shape[d] for d in lhs_batch]
-  m = math.prod(lhs.shape[d] for d in lhs_free)
-  n = math.prod(rhs.shape[d] for d in rhs_free)
-  k = math.prod(lhs.shape[d] for d in lhs_contract)
+  out_dtype = _result_dtype(lhs_dtype, rhs_dtype, preferred_element_type)
+  lhs_free = _free_dims(len(lhs_shape), lhs_contract, lhs_batch)
+  rhs_free = _free_dims(len(rhs_shape), rhs_contract, rhs_batch)
+  lhs_perm = (*lhs_batch, *lhs_free, *lhs_contract)
+  rhs_perm = (*rhs_batch, *rhs_contract, *rhs_free)
+  batch_shape = tuple(lhs_shape[d] for d in lhs_batch)
+  m = math.prod(lhs_shape[d] for d in lhs_free)
+  n = math.prod(rhs_shape[d] for d in rhs_free)
+  k = math.prod(lhs_shape[d] for d in lhs_contract)
   compute = out_dtype
   if out_dtype.itemsize < 4 and dtypes.issubdtype(out_dtype, np.floating) or out_dtype == np.bool_:
     compute = np.dtype(np.float32)  # NumPy has no fast 16-bit matmul; accumulate in float32.
-  a = a.astype(compute, copy=False).reshape(*batch_shape, m, k)
-  b = b.astype(compute, copy=False).reshape(*batch_shape, k, n)
+  out_shape = (*batch_shape, *(lhs_shape[d] for d in lhs_free),
+               *(rhs_shape[d] for d in rhs_free))
+  identity = lambda perm: perm == tuple(range(len(perm)))  # noqa: E731
+  return (None if identity(lhs_perm) else lhs_perm, None if identity(rhs_perm) else rhs_perm,
+          (*batch_shape, m, k), (*batch_shape, k, n), compute, k == 1, out_shape, out_dtype)
+
+
+def _dot_general(lhs, rhs, *, dimension_numbers, precision=None, preferred_element_type=None,
+                 out_sharding=None):
+  lhs_perm, rhs_perm, a_shape, b_shape, compute, outer, out_shape, out_dtype = _dot_plan(
+      lhs.shape, lhs.dtype, rhs.shape, rhs.dtype, dimension_numbers, preferred_element_type)
+  a = lhs if lhs_perm is None else xp.transpose(lhs, lhs_perm)
+  b = rhs if rhs_perm is None else xp.transpose(rhs, rhs_perm)
+  a = a.astype(compute, copy=False).reshape(a_shape)
+  b = b.astype(compute, copy=False).reshape(b_shape)
   # An outer product (nothing contracted) is a broadcast multiply: NumPy's batched matmul is
   # an order of magnitude slower for it (per-example weight gradients under vmap are these).
-  out = a * b if k == 1 else xp.matmul(a, b)
-  out_shape = (*batch_shape, *(lhs.shape[d] for d in lhs_free), *(rhs.shape[d] for d in rhs_free))
+  out = a * b if outer else xp.matmul(a, b)
   return out.reshape(out_shape).astype(out_dtype, copy=False)
 
 

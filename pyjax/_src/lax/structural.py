@@ -1,6 +1,8 @@
 """Primitives that move, reshape, select or convert data without arithmetic."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from pyjax._src import dtypes
@@ -133,15 +135,24 @@ def _broadcast_in_dim_shape(x, *, shape, broadcast_dimensions, sharding=None):
   return shape
 
 
-def _broadcast_in_dim(x, *, shape, broadcast_dimensions, sharding=None):
-  # Operand dimensions may map to the result out of order (JAX allows it): sort them first.
-  order = sorted(range(x.ndim), key=lambda i: broadcast_dimensions[i])
-  if order != list(range(x.ndim)):
-    x = xp.transpose(x, order)
-  expanded = [1] * len(shape)
+@functools.lru_cache(maxsize=1024)
+def _broadcast_plan(operand_shape, broadcast_dimensions, ndim):
+  """(transpose or None, the operand's shape with 1s for the new dimensions), cached per
+  signature: operand dimensions may map to the result out of order (JAX allows it)."""
+  order = tuple(sorted(range(len(operand_shape)), key=lambda i: broadcast_dimensions[i]))
+  expanded = [1] * ndim
   for i in order:
-    expanded[broadcast_dimensions[i]] = x.shape[order.index(i)]
-  return xp.broadcast_to(xp.reshape(x, expanded), shape)
+    expanded[broadcast_dimensions[i]] = operand_shape[i]
+  return (None if order == tuple(range(len(order))) else order), tuple(expanded)
+
+
+def _broadcast_in_dim(x, *, shape, broadcast_dimensions, sharding=None):
+  order, expanded = _broadcast_plan(x.shape, tuple(broadcast_dimensions), len(shape))
+  if order is not None:
+    x = xp.transpose(x, order)
+  x = xp.reshape(x, expanded)
+  # broadcast_to costs microseconds even when nothing is broadcast (adding size-1 dimensions).
+  return x if expanded == tuple(shape) else xp.broadcast_to(x, shape)
 
 
 broadcast_in_dim_p = standard_primitive(
