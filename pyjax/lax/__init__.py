@@ -24,7 +24,8 @@ from pyjax._src.lax.control_flow import (  # noqa: E402,F401
 from pyjax._src.lax.fft import FftType, fft  # noqa: E402,F401
 from pyjax.lax import linalg  # noqa: E402,F401
 from pyjax._src.lax.parallel import (  # noqa: E402,F401
-    all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter)
+    all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, pshuffle, psum,
+    psum_scatter, pswapaxes)
 
 # The operations each module defines (tests check that every one of them is tested).
 __all__ = sorted({name for module in (_lax, _slicing, _convolution, _windowed_reductions,

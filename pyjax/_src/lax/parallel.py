@@ -1,5 +1,6 @@
 """Collectives over named axes: `psum`, `pmean`, `pmax`, `pmin`, `axis_index`, `all_gather`,
-`psum_scatter`, `ppermute`, `all_to_all`.
+`psum_scatter`, `ppermute`, `all_to_all`, and `pshuffle` and `pswapaxes` (`ppermute` and
+`all_to_all` with other encodings of their arguments).
 
 An axis name is bound by `vmap(..., axis_name=...)` (and later `pmap`). Each primitive's batching
 rule turns the named axis into the positional batch axis of its operand, so that under `vmap` a
@@ -438,14 +439,21 @@ def psum_scatter(x, axis_name, *, scatter_dimension: int = 0, axis_index_groups=
 # ppermute: send each participant's value to another
 
 
+def _no_eager_ppermute():
+  return NotImplementedError("Evaluation rule for 'ppermute' not implemented")
+
+
 def _ppermute_abstract_eval(x, *, axis_name, perm):
+  # JAX has no eager rule for ppermute: evaluated outside a mapped context it fails that way
+  # before looking at the names (the eager check of types runs this first).
+  if isinstance(core._context.trace, core.EvalTrace):
+    raise _no_eager_ppermute()
   _check_axis_names(_as_names(axis_name), "ppermute")
   return x
 
 
 def _ppermute_impl(x, *, axis_name, perm):
-  _check_axis_names(_as_names(axis_name), "ppermute")
-  raise _unmapped_context_error("ppermute")
+  raise _no_eager_ppermute()
 
 
 ppermute_p = Primitive("ppermute")
@@ -539,7 +547,9 @@ def _all_to_all_batcher(axis_data, vals, dims, *, split_axis, concat_axis, axis_
     raise _not_in_vmap("Please open a feature request!")
   size = axis_data.size
   if d is None:
-    x, d = batching.broadcast(x, size, 0), 0
+    # As in JAX 0.10.2, an unbatched operand gains the axis size and then its whole shape again
+    # as leading axes (its `lax.broadcast(x, (size, *x.shape))`): the result has those axes too.
+    x, d = lax.broadcast(x, (size, *core.get_aval(x).shape)), 0
   if split_axis == concat_axis:
     # Split the axis into (chunk, rest), swap the chunk axis with the batch axis, and merge the
     # batch axis (now in the chunk's place) with the rest.
@@ -556,11 +566,21 @@ def _all_to_all_batcher(axis_data, vals, dims, *, split_axis, concat_axis, axis_
   return _split_axis(gathered, split_axis, size), split_axis
 
 
+def _all_to_all_transpose(ct, x, *, split_axis, concat_axis, axis_name, axis_index_groups,
+                          tiled):
+  # As JAX does, through the public function: untiled with split_axis != concat_axis, that adds
+  # and removes a unit axis the primitive's operand already has, and the cotangent comes out with
+  # the wrong shape; so does an unbatched cotangent under vmap (see the batching rule).
+  out = all_to_all(ct, axis_name, concat_axis, split_axis, axis_index_groups=axis_index_groups,
+                   tiled=tiled)
+  got = ShapedArray(core.get_aval(out).shape, core.get_aval(out).dtype)
+  if got.shape != x.aval.shape:
+    raise ValueError(f"Expected cotangent type {x.aval} but got {got}")
+  return [out]
+
+
 batching.primitive_batchers[all_to_all_p] = _all_to_all_batcher
-ad.deflinear(all_to_all_p, lambda ct, x, *, split_axis, concat_axis, axis_name,
-             axis_index_groups, tiled: [all_to_all_p.bind(
-                 ct, split_axis=concat_axis, concat_axis=split_axis, axis_name=axis_name,
-                 axis_index_groups=axis_index_groups, tiled=tiled)])
+ad.deflinear(all_to_all_p, _all_to_all_transpose)
 
 
 def all_to_all(x, axis_name, split_axis: int, concat_axis: int, *, axis_index_groups=None,
@@ -593,3 +613,21 @@ def all_to_all(x, axis_name, split_axis: int, concat_axis: int, *, axis_index_gr
       out = lax.squeeze(out, (split_axis,))
     return out
   return tree_map(bind, x)
+
+
+# ------------------------------------------------------------------------------------------------
+# pshuffle and pswapaxes: ppermute and all_to_all with other encodings of their arguments
+
+
+def pshuffle(x, axis_name, perm):
+  """`ppermute` with the permutation given by sources: participant `i` receives the `x` of
+  participant `perm[i]`; `perm` must hold every index of the axis exactly once."""
+  if set(perm) != set(range(len(perm))):
+    raise ValueError(f"`perm` does not represent a permutation: {perm}")
+  return ppermute(x, axis_name, list(zip(perm, range(len(perm)))))
+
+
+def pswapaxes(x, axis_name, axis, *, axis_index_groups=None):
+  """Swap the named axis `axis_name` with the positional axis `axis` of `x`, whose size must be
+  the (group) size of the named axis: `all_to_all(x, axis_name, axis, axis)`."""
+  return all_to_all(x, axis_name, axis, axis, axis_index_groups=axis_index_groups)
