@@ -121,6 +121,11 @@ CASES.update({
     "expn/int": lambda L: sp(L).expn(np.array([0, 1, 3]), np.array([[0.5], [2.5]], np.float32)),
     "expn/grad": lambda L: grad_of(L, lambda x: sp(L).expn(3., x))(L.np.asarray(POS)),
     "dawsn/hessian": lambda L: L.top.vmap(L.top.hessian(sp(L).dawsn))(L.np.asarray(X)),
+    "sici": lambda L: sp(L).sici(WIDE),
+    "sici/scalar": lambda L: sp(L).sici(2.5),
+    "sici/int": lambda L: sp(L).sici(np.array([0, 1, 7], np.int32)),
+    "sici/grad": lambda L: L.top.vmap(L.top.grad(lambda v: sum(sp(L).sici(v))))(
+        L.np.asarray(np.append(X, [-40., 4., 9.]))),
     "expit/hessian": lambda L: L.top.hessian(lambda x: sp(L).expit(x).sum())(L.np.asarray(X[:4])),
 })
 
@@ -144,6 +149,7 @@ X64_CASES.update({
                                      np.abs(WIDE).astype(np.float64)),
     "expi/grad_f64": lambda L: grad_of(L, sp(L).expi)(L.np.asarray(X.astype(np.float64))),
     "erfcx/grad_f64": lambda L: grad_of(L, sp(L).erfcx)(L.np.asarray(WIDE.astype(np.float64))),
+    "sici/f64": lambda L: sp(L).sici(np.append(WIDE, [-4.0001, 3.99, 4.01, 1e10]).astype(float)),
     "xlogy/int": lambda L: sp(L).xlogy(np.array([0, 2]), np.array([0, 3])),
 })
 X64_TABLE = CaseTable(X64_CASES, enable_x64=True)
@@ -179,7 +185,8 @@ def test_jit_and_vmap_match_eager():
   x = jnp.asarray(POS)
   for fn in [ps.gammaln, ps.log_ndtr, ps.ndtri, lambda v: ps.xlogy(v, v + 1.0),
              lambda v: ps.zeta(v + 1.0, 2.0), lambda v: ps.betaln(v, 9.0), ps.erfcx, ps.dawsn,
-             ps.expi, ps.spence, lambda v: ps.expn(3, v), lambda v: ps.expn(v, 2.5)]:
+             ps.expi, ps.spence, lambda v: ps.expn(3, v), lambda v: ps.expn(v, 2.5),
+             lambda v: ps.sici(v)[0], lambda v: ps.sici(v - 6)[1]]:
     arg = x / 31.0 if fn is ps.ndtri else x
     eager = np.asarray(fn(arg))
     np.testing.assert_allclose(np.asarray(pyjax.jit(fn)(arg)), eager, rtol=1e-6)
@@ -213,6 +220,7 @@ def test_grads_match_finite_differences():
     lambda S: S.entr(np.complex64(1)),
     lambda S: S.rel_entr(np.complex64(1), 1.0),
     lambda S: S.gammaln([1.0]),
+    lambda S: S.sici(np.complex64(1)),
 ])
 def test_errors_match_oracle(call):
   p, j = outcome(call, ps), outcome(call, jax.scipy.special)
@@ -222,7 +230,7 @@ def test_errors_match_oracle(call):
 
 
 def test_namespace():
-  missing = {"bessel_jn", "fresnel", "hyp1f1", "hyp2f1", "owens_t", "sici", "sph_harm_y", "wofz"}
+  missing = {"bessel_jn", "fresnel", "hyp1f1", "hyp2f1", "owens_t", "sph_harm_y", "wofz"}
   expected = {n for n in dir(jax.scipy.special) if not n.startswith("_")} - missing
   assert set(ps.__all__) == expected
   assert pyjax.scipy.special is ps

@@ -31,6 +31,7 @@ __all__ = [
     "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma",
     "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "rel_entr",
     "softmax", "xlog1py", "xlogy", "zeta", "erfcx", "dawsn", "expn", "exp1", "expi", "spence",
+    "sici",
 ]
 
 
@@ -842,3 +843,76 @@ def spence(x):
   value = _spence_positive(jnp.where(special, _const(x, 0.25), x))
   return jnp.select([x < 0, x == 1, x == 0],
                     [_const(x, np.nan), _const(x, 0), _const(x, np.pi ** 2 / 6)], value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Sine and cosine integrals, Fresnel integrals
+
+
+def _real_float_arg(name, x):
+  x, = promote_args_inexact(name, x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise ValueError(f"Argument `x` to {name} must be real-valued. Got dtype {x.dtype}.")
+  return x
+
+
+def _lentz(b0, terms):
+  """The continued fraction 1 / (b0 + a_1 / (b_1 + a_2 / (b_2 + ...))) by the modified Lentz
+  method, for `terms` a list of (a_n, b_n); b0 never vanishes where it is used."""
+  tiny = dtypes.finfo(np.float64 if b0.dtype == np.complex128 else np.float32).tiny
+  d = 1 / b0
+  c = d * 0 + 1 / tiny
+  h = d
+  for a, b in terms:
+    d = 1 / (b + a * d)
+    c = b + a / c
+    h = h * (c * d)
+  return h
+
+
+def _sici_impl(x):
+  ax = lax.abs(x)
+  one = _const(x, 1)
+  small = ax <= 4
+  # |x| <= 4: the power series; every term is below 1.7 here, so little is lost to cancellation.
+  xs = jnp.where(small, ax, one)[..., None]
+  k = np.arange(1, 30, dtype=x.dtype)
+  terms = jnp.cumprod(-lax.square(xs) / ((2 * k - 1) * (2 * k)), axis=-1)  # (-1)^k x^2k / (2k)!
+  ci_small = (_const(x, np.euler_gamma) + lax.log(xs[..., 0])
+              + jnp.sum(terms / (2 * k), axis=-1))
+  si_small = xs[..., 0] * (1 + jnp.sum(terms / lax.square(2 * k + 1), axis=-1))
+  # |x| > 4: E1(ix) = -Ci(x) + i (Si(x) - pi / 2) from the continued fraction
+  # E1(z) = exp(-z) / (z + 1 - 1 / (z + 3 - 4 / (z + 5 - ...))), written as h exp(-ix).
+  xl = jnp.where(small | (ax == np.inf), _const(x, 5), ax)  # NaN stays NaN
+  z = lax.complex(jnp.zeros_like(xl), xl)
+  h = _lentz(z + 1, [(-float(n * n), z + (2 * n + 1)) for n in range(1, 80)])
+  hr, hi = lax.real(h), lax.imag(h)
+  cos, sin = lax.cos(xl), lax.sin(xl)
+  ci_large = -(hr * cos + hi * sin)
+  si_large = _const(x, np.pi / 2) + hi * cos - hr * sin
+  si = jnp.select([small, ax == np.inf], [si_small, _const(x, np.pi / 2)], si_large)
+  ci = jnp.select([small, ax == np.inf], [ci_small, _const(x, 0)], ci_large)
+  # Si is odd; JAX's Ci(x) for x < 0 is Ci(|x|) (the real part), but NaN at -inf.
+  si = jnp.copysign(si, x)
+  ci = jnp.select([x == 0, x == -np.inf], [_const(x, -np.inf), _const(x, np.nan)], ci)
+  return si, ci
+
+
+@custom_jvp
+def _sici(x):
+  return _sici_impl(x)
+
+
+@_sici.defjvp
+def _sici_jvp(primals, tangents):
+  (x,), (x_dot,) = primals, tangents
+  safe_x = jnp.where(x == 0, _const(x, 1), x)
+  sinc = jnp.where(x == 0, _const(x, 1), lax.sin(safe_x) / safe_x)
+  return _sici(x), (sinc * x_dot, lax.cos(x) / x * x_dot)
+
+
+def sici(x):
+  """The sine and cosine integrals Si(x) = integral_0^x sin(t) / t dt and
+  Ci(x) = gamma + log x + integral_0^x (cos(t) - 1) / t dt, real x (Ci(|x|) for x < 0)."""
+  x = _real_float_arg("sici", x)
+  return _sici(x)
