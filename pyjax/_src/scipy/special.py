@@ -31,7 +31,7 @@ __all__ = [
     "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma",
     "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "rel_entr",
     "softmax", "xlog1py", "xlogy", "zeta", "erfcx", "dawsn", "expn", "exp1", "expi", "spence",
-    "sici",
+    "sici", "fresnel",
 ]
 
 
@@ -916,3 +916,72 @@ def sici(x):
   Ci(x) = gamma + log x + integral_0^x (cos(t) - 1) / t dt, real x (Ci(|x|) for x < 0)."""
   x = _real_float_arg("sici", x)
   return _sici(x)
+
+
+def _half_pi_x_squared(x):
+  """(pi / 2) x^2 reduced modulo 2 pi, accurate even where x^2 has lost its fractional part: x is
+  split into halves whose squares and cross product are exact, and each is reduced mod 4."""
+  split = _const(x, 2.0 ** (27 if x.dtype == np.float64 else 12) + 1)
+  c = x * split
+  hi = c - (c - x)
+  lo = x - hi
+  four = _const(x, 4)
+  reduced = lax.rem(hi * hi, four) + lax.rem(2 * hi * lo, four) + lax.rem(lo * lo, four)
+  return _const(x, np.pi / 2) * reduced
+
+
+def _fresnel_impl(x):
+  ax = lax.abs(x)
+  one = _const(x, 1)
+  small = ax <= 1.6
+  # |x| <= 1.6: the power series of C + iS = sum_k (i t)^k x / (k! (2k + 1)), t = pi x^2 / 2.
+  xs = jnp.where(small, ax, one)[..., None]
+  k = np.arange(1, 40, dtype=x.dtype)
+  powers = jnp.cumprod(_const(x, np.pi / 2) * lax.square(xs) / k, axis=-1)  # t^k / k!
+  terms = powers / (2 * k + 1)
+  c_small = xs[..., 0] * (1 + jnp.sum(jnp.where(k % 4 == 2, -terms, 0) +
+                                      jnp.where(k % 4 == 0, terms, 0), axis=-1))
+  s_small = xs[..., 0] * jnp.sum(jnp.where(k % 4 == 1, terms, 0) -
+                                 jnp.where(k % 4 == 3, terms, 0), axis=-1)
+  # Larger |x|: C + iS = (1 + i) / 2 erf(z), z = (1 - i) sqrt(pi) x / 2, and the continued fraction
+  # of erfc gives C + iS = (1 + i) / 2 - x exp(it) K with
+  # K = 1 / (1 - 2it - 1 2 / (5 - 2it - 3 4 / (9 - 2it - ...))).
+  # Both integrals are 1/2 beyond 36974 in float32 (Cephes' cut, which JAX keeps), and in float64
+  # where 1 / (pi x) is below rounding.
+  huge = ax > (36974 if x.dtype == np.float32 else 1e16)
+  xl = jnp.where(small | huge, _const(x, 2), ax)  # NaN stays NaN
+  t = _const(x, np.pi / 2) * lax.square(xl)
+  w = lax.complex(jnp.zeros_like(t), -2 * t)
+  kf = _lentz(w + 1, [(-float((2 * n - 1) * 2 * n), w + (1 + 4 * n)) for n in range(1, 120)])
+  kr, ki = lax.real(kf), lax.imag(kf)
+  phase = _half_pi_x_squared(xl)
+  cos, sin = lax.cos(phase), lax.sin(phase)
+  half = _const(x, 0.5)
+  c_large = half - xl * (cos * kr - sin * ki)
+  s_large = half - xl * (sin * kr + cos * ki)
+  s = jnp.select([small, huge], [s_small, half], s_large)
+  c = jnp.select([small, huge], [c_small, half], c_large)
+  return jnp.copysign(s, x), jnp.copysign(c, x)
+
+
+@custom_jvp
+def _fresnel(x):
+  return _fresnel_impl(x)
+
+
+@_fresnel.defjvp
+def _fresnel_jvp(primals, tangents):
+  (x,), (x_dot,) = primals, tangents
+  phase = _half_pi_x_squared(x)
+  return _fresnel(x), (lax.sin(phase) * x_dot, lax.cos(phase) * x_dot)
+
+
+def fresnel(x):
+  """The Fresnel integrals S(x) = integral_0^x sin(pi t^2 / 2) dt and
+  C(x) = integral_0^x cos(pi t^2 / 2) dt, returned as (S, C); real x only."""
+  x, = promote_args_inexact("fresnel", x)
+  if dtypes.issubdtype(x.dtype, np.complexfloating):
+    raise NotImplementedError("Support for complex-valued inputs is not implemented yet.")
+  if x.dtype not in (np.float32, np.float64):  # half precision: computed in float32
+    return tuple(r.astype(x.dtype) for r in _fresnel(x.astype(np.float32)))
+  return _fresnel(x)
