@@ -31,7 +31,7 @@ __all__ = [
     "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma",
     "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "rel_entr",
     "softmax", "xlog1py", "xlogy", "zeta", "erfcx", "dawsn", "expn", "exp1", "expi", "spence",
-    "sici", "fresnel", "owens_t",
+    "sici", "fresnel", "owens_t", "hyp1f1",
 ]
 
 
@@ -1065,3 +1065,36 @@ def owens_t(h, a):
   if is_complex:
     return lax.convert_element_type(sign * t.astype(kind), kind)
   return lax.convert_element_type(t, dtypes.default_float_dtype())
+
+
+# ------------------------------------------------------------------------------------------------
+# Hypergeometric functions
+
+
+def _hyp1f1_series(a, b, x, n_terms=500):
+  """sum_k (a)_k / (b)_k x^k / k!, the k-th term a running product along a new last axis. 500
+  terms reach full precision wherever the sum is finite in float64 (x <= ~700)."""
+  k = np.arange(n_terms - 1, dtype=x.dtype)
+  ratios = (a[..., None] + k) / (b[..., None] + k) * x[..., None] / (k + 1)
+  # A multiplying scan rather than cumprod: its derivative stays right where a ratio is zero
+  # (a terminating series, as b - a = -4 in Kummer's transformation).
+  terms = lax.associative_scan(lax.mul, ratios, axis=ratios.ndim - 1)
+  return 1 + jnp.sum(terms, axis=-1)
+
+
+def hyp1f1(a, b, x):
+  """Kummer's confluent hypergeometric function 1F1(a; b; x) = sum_k (a)_k / (b)_k x^k / k!.
+
+  Real arguments (JAX documents a, b, x >= 0); x < 0 goes through Kummer's transformation
+  1F1(a; b; x) = exp(x) 1F1(b - a; b; -x), whose terms do not alternate when b >= a. As in JAX,
+  1F1(0; 0; x) = 1, a pole b in {0, -1, -2, ...} gives inf, and a NaN `a` gives 1."""
+  a, b, x = promote_args_inexact("hyp1f1", a, b, x)
+  if dtypes.issubdtype(a.dtype, np.complexfloating):
+    raise ValueError("hyp1f1 does not support complex-valued inputs.")
+  a, b, x = jnp.broadcast_arrays(a, b, x)
+  negative = x < 0
+  value = _hyp1f1_series(jnp.where(negative, b - a, a), b, lax.abs(x))
+  value = jnp.where(negative, lax.exp(x) * value, value)
+  pole = (b <= 0) & (b == lax.round(b))
+  return jnp.select([(a == 0) | jnp.isnan(a), pole, x == -np.inf],
+                    [jnp.ones_like(x), jnp.full_like(x, np.inf), jnp.zeros_like(x)], value)
