@@ -31,7 +31,7 @@ __all__ = [
     "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma",
     "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "rel_entr",
     "softmax", "xlog1py", "xlogy", "zeta", "erfcx", "dawsn", "expn", "exp1", "expi", "spence",
-    "sici", "fresnel", "owens_t", "hyp1f1",
+    "sici", "fresnel", "owens_t", "hyp1f1", "wofz",
 ]
 
 
@@ -618,7 +618,7 @@ def erfcx(x):
   """The scaled complementary error function exp(x^2) erfc(x), finite for large x."""
   x, = promote_args_inexact("erfcx", x)
   if dtypes.issubdtype(x.dtype, np.complexfloating):
-    raise NotImplementedError("pyjax.scipy.special.erfcx supports real inputs only")
+    return wofz(_const(x, 1j) * x)  # erfcx(z) = w(iz)
   return _erfcx(x)
 
 
@@ -1098,3 +1098,47 @@ def hyp1f1(a, b, x):
   pole = (b <= 0) & (b == lax.round(b))
   return jnp.select([(a == 0) | jnp.isnan(a), pole, x == -np.inf],
                     [jnp.ones_like(x), jnp.full_like(x, np.inf), jnp.zeros_like(x)], value)
+
+
+# ------------------------------------------------------------------------------------------------
+# The Faddeeva function
+
+
+def _weideman_coefficients(n):
+  """Weideman's (1994) expansion of the Faddeeva function in the upper half plane:
+  w(z) = 2 p(Z) / (L - iz)^2 + 1 / (sqrt(pi) (L - iz)), Z = (L + iz) / (L - iz), with
+  L = sqrt(n / sqrt 2) and p the degree n - 1 polynomial whose coefficients (highest first) are
+  the Fourier coefficients of (L^2 + t^2) exp(-t^2) on t = L tan(theta / 2)."""
+  m = 2 * n
+  length = np.sqrt(n / np.sqrt(2))
+  theta = np.arange(-m + 1, m) * np.pi / m
+  t = length * np.tan(theta / 2)
+  f = np.concatenate([[0.0], np.exp(-t * t) * (length ** 2 + t * t)])
+  a = np.real(np.fft.fft(np.fft.fftshift(f))) / (2 * m)
+  return length, a[1:n + 1][::-1]
+
+
+_WEIDEMAN_L, _WEIDEMAN_A = _weideman_coefficients(40)
+
+
+def _wofz_upper(z):
+  """w(z) for Im z >= 0."""
+  i = _const(z, 1j)
+  length = _const(z, _WEIDEMAN_L)
+  denominator = length - i * z
+  big_z = (length + i * z) / denominator
+  p = jnp.polyval(_WEIDEMAN_A.astype(z.dtype), big_z)
+  return 2 * p / lax.square(denominator) + _const(z, 1 / np.sqrt(np.pi)) / denominator
+
+
+def wofz(z):
+  """The Faddeeva function w(z) = exp(-z^2) erfc(-iz), complex-valued for real or complex z."""
+  z, = promote_args_inexact("wofz", z)
+  if not dtypes.issubdtype(z.dtype, np.complexfloating):
+    z = lax.convert_element_type(z, np.result_type(z.dtype, np.complex64))
+  else:
+    z = lax.convert_element_type(z, z.dtype)  # never weakly typed, as in JAX
+  lower = lax.imag(z) < 0
+  # In the lower half plane, the reflection w(z) = 2 exp(-z^2) - w(-z).
+  upper_value = _wofz_upper(jnp.where(lower, -z, z))
+  return jnp.where(lower, 2 * lax.exp(-lax.square(z)) - upper_value, upper_value)
