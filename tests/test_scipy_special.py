@@ -47,6 +47,10 @@ HYP_B = np.array([0.5, 1., 3., 10.], np.float32)[None, :, None]
 HYP_X = np.array([0., 0.1, 1., 5., 20.], np.float32)  # float32 overflows soon after
 WOFZ_Z = (np.array([-30., -5., -1., -0.1, 0., 0.1, 1., 3., 6., 30., 1e3])[:, None]
           + 1j * np.array([-5., -1., -0.1, 0., 0.1, 1., 3., 30., 1e3])).astype(np.complex64)
+SPH_N = np.array([0, 1, 2, 3, 3, 2, 8, 8, 25, 4])
+SPH_M = np.array([0, 1, -1, 2, -3, 3, 5, -8, 11, 1])
+SPH_THETA = np.array([0.3, 1., 2., 0.7, 1.2, 0.5, 2.9, 1.5, 0.8, 0.], np.float32)
+SPH_PHI = np.array([0.1, 2., -1., 0.4, 3., 1., 5., 6.2, 0.3, 0.2], np.float32)
 B = np.array([0.2, 2., 2.5, 10., 50.], np.float32)
 
 UNARY = {  # name: argument
@@ -174,6 +178,19 @@ CASES.update({
         L.np.asarray(WOFZ_Z[1:8, 1:7].ravel())),
     "wofz/grad_real": lambda L: grad_of(L, lambda x: sp(L).wofz(x).imag)(L.np.asarray(X)),
     "erfcx/complex": lambda L: sp(L).erfcx(WOFZ_Z[1:9, :7]),
+    "sph_harm_y": lambda L: sp(L).sph_harm_y(SPH_N, SPH_M, SPH_THETA, SPH_PHI),
+    # n and |m| beyond n_max are clipped to it.
+    "sph_harm_y/n_max": lambda L: sp(L).sph_harm_y(SPH_N[:6], np.array([0, 1, -2, 5, -4, 7]),
+                                                   SPH_THETA[:6], SPH_PHI[:6], n_max=3),
+    "sph_harm_y/scalar_theta": lambda L: sp(L).sph_harm_y(SPH_N, SPH_M, 0.5, SPH_PHI),
+    "sph_harm_y/broadcast": lambda L: sp(L).sph_harm_y(
+        np.array([4]), np.array([1]), np.array([0.3, np.pi]), np.array([0.2, 0.3])),
+    "sph_harm_y/jit": lambda L: L.top.jit(
+        lambda n, m, t, p: sp(L).sph_harm_y(n, m, t, p, n_max=25))(
+            SPH_N, SPH_M, SPH_THETA, SPH_PHI),
+    "sph_harm_y/grad": lambda L: L.top.grad(
+        lambda t, p: sp(L).sph_harm_y(SPH_N[:9], SPH_M[:9], t, p).real.sum(), (0, 1))(
+            L.np.asarray(SPH_THETA[:9]), L.np.asarray(SPH_PHI[:9])),
     "expit/hessian": lambda L: L.top.hessian(lambda x: sp(L).expit(x).sum())(L.np.asarray(X[:4])),
 })
 
@@ -210,6 +227,8 @@ X64_CASES.update({
     "wofz/f64": lambda L: sp(L).wofz(WOFZ_Z.astype(np.complex128)),
     "wofz/scalar_f64": lambda L: sp(L).wofz(1.5),
     "erfcx/complex_f64": lambda L: sp(L).erfcx(WOFZ_Z[1:9, :7].astype(np.complex128)),
+    "sph_harm_y/f64": lambda L: sp(L).sph_harm_y(SPH_N, SPH_M, SPH_THETA.astype(float),
+                                                 SPH_PHI.astype(float)),
     "xlogy/int": lambda L: sp(L).xlogy(np.array([0, 2]), np.array([0, 3])),
 })
 X64_TABLE = CaseTable(X64_CASES, enable_x64=True)
@@ -287,6 +306,8 @@ def test_grads_match_finite_differences():
     lambda S: S.sici(np.complex64(1)),
     lambda S: S.fresnel(np.complex64(1)),
     lambda S: S.hyp1f1(1j, 2., 3.),
+    lambda S: S.sph_harm_y(SPH_N, SPH_M, SPH_THETA, SPH_PHI, diff_n=0),
+    lambda S: S.sph_harm_y(SPH_N.astype(np.float32), SPH_M, SPH_THETA, SPH_PHI),
 ])
 def test_errors_match_oracle(call):
   p, j = outcome(call, ps), outcome(call, jax.scipy.special)
@@ -295,8 +316,20 @@ def test_errors_match_oracle(call):
   assert str(p[1]) == str(j[1])
 
 
+def test_sph_harm_y_vmap_and_traced_n():
+  n, m = jnp.asarray(SPH_N), jnp.asarray(SPH_M)
+  theta = jnp.asarray(np.stack([SPH_THETA, SPH_THETA[::-1]]))
+  batched = pyjax.vmap(lambda t: ps.sph_harm_y(n, m, t, SPH_PHI, n_max=25))(theta)
+  looped = np.stack([np.asarray(ps.sph_harm_y(n, m, t, SPH_PHI)) for t in theta])
+  np.testing.assert_allclose(np.asarray(batched), looped, rtol=1e-6, atol=1e-7)
+  # Without a static n_max, the degree must be concrete.
+  for S, top in [(ps, pyjax), (jax.scipy.special, jax)]:
+    with pytest.raises(top.errors.ConcretizationTypeError):
+      top.jit(lambda n: S.sph_harm_y(n, SPH_M, SPH_THETA, SPH_PHI))(SPH_N)
+
+
 def test_namespace():
-  missing = {"bessel_jn", "hyp2f1", "sph_harm_y"}
+  missing = {"bessel_jn", "hyp2f1"}
   expected = {n for n in dir(jax.scipy.special) if not n.startswith("_")} - missing
   assert set(ps.__all__) == expected
   assert pyjax.scipy.special is ps

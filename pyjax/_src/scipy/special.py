@@ -32,6 +32,7 @@ __all__ = [
     "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "rel_entr",
     "softmax", "xlog1py", "xlogy", "zeta", "erfcx", "dawsn", "expn", "exp1", "expi", "spence",
     "sici", "fresnel", "owens_t", "hyp1f1", "wofz",
+    "sph_harm_y",
 ]
 
 
@@ -1142,3 +1143,52 @@ def wofz(z):
   # In the lower half plane, the reflection w(z) = 2 exp(-z^2) - w(-z).
   upper_value = _wofz_upper(jnp.where(lower, -z, z))
   return jnp.where(lower, 2 * lax.exp(-lax.square(z)) - upper_value, upper_value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Spherical harmonics
+
+
+def _normalized_legendre_table(n_max, theta):
+  """table[m][l] = N_l^m P_l^m(cos theta) for 0 <= m, l <= n_max (zero where m > l), with the
+  Condon-Shortley phase and N_l^m = sqrt((2l + 1) (l - m)! / (4 pi (l + m)!)), by the recurrences
+  for the normalized functions, which stay within range for large degrees."""
+  x, s = lax.cos(theta), lax.sin(theta)
+  zero = jnp.zeros_like(x)
+  table = [[zero] * (n_max + 1) for _ in range(n_max + 1)]
+  diagonal = jnp.full_like(x, 1 / np.sqrt(4 * np.pi))
+  for m in range(n_max + 1):
+    if m > 0:
+      diagonal = -np.sqrt((2 * m + 1) / (2 * m)) * s * diagonal
+    table[m][m] = diagonal
+    if m + 1 <= n_max:
+      table[m][m + 1] = np.sqrt(2 * m + 3) * x * diagonal
+    for l in range(m + 2, n_max + 1):
+      a = np.sqrt((4 * l * l - 1) / (l * l - m * m))
+      a_previous = np.sqrt((4 * (l - 1) ** 2 - 1) / ((l - 1) ** 2 - m * m))
+      table[m][l] = a * (x * table[m][l - 1] - table[m][l - 2] / a_previous)
+  return jnp.stack([jnp.stack(row) for row in table])
+
+
+def sph_harm_y(n, m, theta, phi, diff_n: int | None = None, n_max: int | None = None):
+  """The spherical harmonics Y_n^m(theta, phi) = N_n^m P_n^m(cos theta) exp(i m phi) of 1-D integer
+  arrays n, m (theta the colatitude, phi the longitude), SciPy's conventions.
+
+  `n_max` (static; by default max(n), which needs a concrete n) bounds the degree: as in JAX, n and
+  |m| beyond it are clipped to it, m < 0 is (-1)^|m| N P_n^|m| exp(i m phi), and |m| > n gives 0."""
+  if diff_n is not None:
+    raise NotImplementedError(
+        "The 'diff_n' argument to jax.scipy.special.sph_harm_y is not supported.")
+  n, m = jnp.asarray(n), jnp.asarray(m)
+  theta, phi = promote_args_inexact("sph_harm_y", theta, phi)
+  if n_max is None:
+    n_max = int(core.concrete_or_error(None, jnp.max(n), "The `n_max` argument of "
+                                       "`jnp.scipy.special.sph_harm` must be statically specified "
+                                       "to use `sph_harm` within JAX transformations."))
+  # The table runs over theta's own (at least 1-d) shape; the k-th result reads the k-th theta,
+  # clipped, and broadcasts against phi (JAX's behaviour when the lengths differ).
+  table = _normalized_legendre_table(n_max, jnp.atleast_1d(theta))
+  legendre = table.at[lax.abs(m), n, jnp.arange(n.shape[0])].get(mode="clip")
+  legendre = jnp.where((m < 0) & (m % 2 == 1), -legendre, legendre)
+  angle = m.astype(phi.dtype) * phi
+  return legendre * lax.complex(lax.cos(angle), lax.sin(angle))
