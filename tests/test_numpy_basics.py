@@ -763,3 +763,19 @@ def test_broadcasting_and_promotion_property(data, name):
   if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
     x = Arg(x)  # two NumPy arrays would be combined by NumPy itself
   compare(lambda np_, a, b: getattr(np_, name)(a, b), (x, y), (1e-2, 1e-2), stage=False)
+
+
+def test_nan_and_inf_results_raise_no_numpy_warnings():
+  # JAX computes log(-1) = nan and 1/0 = inf silently; pyjax's NumPy kernels must not warn either,
+  # while a user's own NumPy code keeps its warnings. A fresh interpreter, as pytest resets filters.
+  import subprocess
+  import sys
+  code = ("import numpy as np, pyjax, pyjax.numpy as jnp\n"
+          "print(float(jnp.log(jnp.array(-1.0))), float(jnp.array(1.0) / 0.0),\n"
+          "      float(pyjax.jit(jnp.arccos)(jnp.array(2.0))), float(jnp.exp(jnp.array(1e30))))\n"
+          "np.log(np.array(-1.0))\n")
+  run = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True,
+                       check=True)
+  assert run.stdout.split() == ["nan", "inf", "nan", "inf"]
+  warned = [line for line in run.stderr.splitlines() if "RuntimeWarning" in line]
+  assert len(warned) == 1 and "<string>" in warned[0], run.stderr

@@ -51,15 +51,15 @@ _LOGICAL = (np.bool_, np.integer)
 
 reduce_sum_p = _reducer(
     "reduce_sum", lambda x, *, axes, out_sharding=None: xp.asarray(
-        xp.sum(x, axis=axes, dtype=x.dtype)), _NUMBERS)
+        xp.add.reduce(x, axis=axes, dtype=x.dtype)), _NUMBERS)
 reduce_prod_p = _reducer(
-    "reduce_prod", lambda x, *, axes: xp.asarray(xp.prod(x, axis=axes, dtype=x.dtype)), _NUMBERS)
+    "reduce_prod", lambda x, *, axes: xp.asarray(xp.multiply.reduce(x, axis=axes, dtype=x.dtype)), _NUMBERS)
 reduce_max_p = _reducer(
     "reduce_max", lambda x, *, axes: xp.asarray(
-        xp.max(x, axis=axes, initial=_identity_of_max(x.dtype))), ANY)
+        xp.maximum.reduce(x, axis=axes, initial=_identity_of_max(x.dtype))), ANY)
 reduce_min_p = _reducer(
     "reduce_min", lambda x, *, axes: xp.asarray(
-        xp.min(x, axis=axes, initial=_identity_of_min(x.dtype))), ANY)
+        xp.minimum.reduce(x, axis=axes, initial=_identity_of_min(x.dtype))), ANY)
 reduce_and_p = _reducer("reduce_and", lambda x, *, axes: xp.asarray(
     xp.bitwise_and.reduce(x, axis=axes) if x.size else xp.full(
         _reduced_shape(x, axes=axes), True if x.dtype == np.bool_ else -1).astype(x.dtype)),
