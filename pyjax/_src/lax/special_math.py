@@ -106,7 +106,7 @@ def _apply(core64, args, core32=None):
     out = kernel(*flat)
   if dtype.itemsize < 4:
     out = out.astype(np.float32)  # 16-bit results are the float32 results, rounded
-  out = out.astype(dtype).reshape(shape)
+  out = out.astype(dtype, copy=False).reshape(shape)
   if not any(isinstance(a, np.ndarray) for a in args):
     return out[()]
   return out
@@ -320,35 +320,66 @@ _GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0
                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
 
 
-def _fused_horner32(coeffs, w):
-  """Horner's rule in float32 with every step p = c + p * w rounded once, like an FMA."""
-  w64 = w.astype(_F64)
-  p64 = np.full(np.shape(w), _F64(np.float32(coeffs[0])))
-  p = np.empty(np.shape(w), np.float32)
-  for c in coeffs[1:]:  # in place: these run over every sample of random.normal
-    np.multiply(p64, w64, out=p64)
-    np.add(p64, _F64(np.float32(c)), out=p64)
-    p[...] = p64  # the one rounding to float32
-    p64[...] = p
-  return p
+def _fused_horner32(coeffs, w, w64, p64, out):
+  """Horner's rule at float32 `w` into float32 `out`, every step p = c + p * w rounded once, like
+  an FMA (the float64 product of two floats is exact). `w64`, `p64`: float64 scratch."""
+  w64[...] = w
+  np.multiply(w64, _F64(np.float32(coeffs[0])), out=p64)
+  for i in range(1, len(coeffs)):
+    np.add(p64, _F64(np.float32(coeffs[i])), out=p64)
+    out[...] = p64  # the one rounding to float32
+    if i + 1 < len(coeffs):
+      p64[...] = out
+      np.multiply(p64, w64, out=p64)
+
+
+# Elements per pass of float32 erf_inv (random.normal's hot path): its float64 temporaries then
+# stay in the L2 cache, and every operation writes into preallocated buffers.
+_ERF_INV32_CHUNK = 1 << 14
 
 
 def _erf_inv32(x):
   """XLA's float32 erf_inv: Giles' approximation with fused multiply-adds."""
-  x_squared = x * x  # rounded to float32, as in XLA
-  # XLA evaluates log1p(v) as log(1 + v) with 1 + v rounded to float32 when |v| >= sqrt(2) - 1,
-  # and otherwise by an approximation within an ulp of log1p(v); both logs are taken here
-  # correctly rounded (XLA's own are faithful), which is where the rare 1-2 ulp differences arise.
-  large = x_squared >= np.float32(_SQRT_2 - 1)
-  w = np.where(large, -np.log((1 - x_squared).astype(_F64)),
-               -np.log1p(-x_squared.astype(_F64))).astype(np.float32)
-  out = _fused_horner32(_GILES_CENTRAL, w - np.float32(2.5))
-  # The tail branch is rare (|x| > 0.9966): evaluate it only where it is taken.
-  tail = w >= np.float32(5)
-  if tail.any():
-    out[tail] = _fused_horner32(_GILES_TAIL, np.sqrt(w[tail]) - np.float32(3))
-  out = out * x
-  return np.where(np.abs(x) == 1, x * np.float32(np.inf), out)
+  out = np.empty_like(x)
+  n = min(x.size, _ERF_INV32_CHUNK)
+  x_squared, w = np.empty(n, np.float32), np.empty(n, np.float32)
+  log_large, log_small, p64 = np.empty(n, _F64), np.empty(n, _F64), np.empty(n, _F64)
+  mask = np.empty(n, bool)
+  for start in range(0, x.size, _ERF_INV32_CHUNK):
+    xs = x[start:start + _ERF_INV32_CHUNK]
+    o = out[start:start + _ERF_INV32_CHUNK]
+    k = xs.size
+    sq, wk, mk = x_squared[:k], w[:k], mask[:k]
+    large, small, pk = log_large[:k], log_small[:k], p64[:k]
+    np.multiply(xs, xs, out=sq)  # rounded to float32, as in XLA
+    # w = -log(1 - x^2). XLA evaluates log1p(v) as log(1 + v) with 1 + v rounded to float32 when
+    # |v| >= sqrt(2) - 1, and otherwise by an approximation within an ulp of log1p(v); both logs
+    # are taken here correctly rounded (XLA's own are faithful), which is where the rare 1-2 ulp
+    # differences arise. Both are computed everywhere: a masked evaluation costs more.
+    np.greater_equal(sq, np.float32(_SQRT_2 - 1), out=mk)
+    np.subtract(np.float32(1), sq, out=wk)
+    large[...] = wk
+    np.log(large, out=large)
+    small[...] = sq
+    np.negative(small, out=small)
+    np.log1p(small, out=small)
+    np.putmask(small, mk, large)
+    np.negative(small, out=small)
+    wk[...] = small
+    np.subtract(wk, np.float32(2.5), out=sq)
+    _fused_horner32(_GILES_CENTRAL, sq, large, pk, o)
+    np.multiply(o, xs, out=o)
+    # The tail branch is rare (|x| > 0.9966): evaluate it only where it is taken. It holds
+    # |x| == 1 (w = inf), where the result is x * inf.
+    tail = np.greater_equal(wk, np.float32(5), out=mk)
+    if tail.any():
+      w_tail, x_tail = wk[tail], xs[tail]
+      m = w_tail.size
+      p_tail = np.empty(m, np.float32)
+      _fused_horner32(_GILES_TAIL, np.sqrt(w_tail) - np.float32(3), np.empty(m, _F64),
+                      np.empty(m, _F64), p_tail)
+      o[tail] = np.where(w_tail == np.inf, x_tail * np.float32(np.inf), p_tail * x_tail)
+  return out
 
 
 def _giles64(coeffs, w):
