@@ -7,6 +7,7 @@ in their original order (NumPy's stable sorts give exactly that order).
 """
 from __future__ import annotations
 
+import math
 import operator
 from typing import Sequence
 
@@ -17,6 +18,7 @@ from pyjax._src.avals import ShapedArray
 from pyjax._src.backend import xp
 from pyjax._src import core
 from pyjax._src.core import Primitive
+from pyjax._src.errors import JaxRuntimeError
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import lax
 
@@ -241,4 +243,173 @@ def top_k(operand, k: int, *, axis: int = -1):
   return values, indices
 
 
-__all__ = ["sort", "sort_key_val", "top_k"]
+# ------------------------------------------------------------------------------------------------
+# approx_top_k: JAX approximates only on TPUs; on the CPU its results are exact (a sort, then the
+# leading entries), which is what this computes.
+
+
+def _approx_output_size(size: int, rank: int, k: int, recall_target: float,
+                        aggregate_to_topk: bool, input_size_override: int) -> int:
+  """Length of the reduced dimension: `k`, or (aggregate_to_topk=False) XLA's reduction output
+  size, which the CPU also returns. That partial reduction folds windows of 2**r entries into one;
+  r is the largest that keeps the expected recall >= recall_target (a top-k entry is lost when
+  another top-k entry shares its window), limited by the hardware tile (1024 lanes for a rank-1
+  operand, 128 otherwise), and the result is padded to whole tiles."""
+  if aggregate_to_topk:
+    return k
+  tile = 1024 if rank == 1 else 128
+  if size <= tile:
+    return size
+  logical_size = input_size_override if input_size_override >= 0 else size
+  if k == 1:  # one winner per window can never collide with another
+    log2_window = math.ceil(math.log2(logical_size / tile))
+  else:
+    if recall_target >= 1:
+      return size
+    # Recall with B windows is ((B - 1) / B) ** (k - 1); solve it for the fewest windows.
+    windows = 1 / (1 - recall_target ** (1 / (k - 1)))
+    by_recall = math.floor(math.log2(logical_size / windows))
+    by_tile = math.floor(math.log2(logical_size / tile))
+    if min(by_recall, by_tile) <= 0:
+      return size
+    log2_window = min(by_recall, by_tile, math.ceil(math.log2(size // tile)))
+  reduced = -(-size // (1 << log2_window))
+  return -(-reduced // tile) * tile
+
+
+def _approx_top_k_abstract_eval(operand, *, k, reduction_dimension, recall_target, is_max_k,
+                                reduction_input_size_override, aggregate_to_topk):
+  if k <= 0:
+    raise ValueError(f"k must be positive, got {k}")
+  if not operand.shape:
+    raise TypeError(f"approx_top_k operand must have >= 1 dimension, got {operand.shape}")
+  shape = list(operand.shape)
+  size = shape[reduction_dimension]
+  if size < k:
+    raise ValueError(f"k must be smaller than the size of reduction_dim {size}, got {k}")
+  if not dtypes.issubdtype(operand.dtype, np.floating):
+    raise ValueError("operand must be a floating type")
+  if not aggregate_to_topk and k > 1 and size > (1024 if len(shape) == 1 else 128):
+    _check_approx_params(size, recall_target, reduction_input_size_override)
+  shape[reduction_dimension] = _approx_output_size(
+      size, len(shape), k, recall_target, aggregate_to_topk, reduction_input_size_override)
+  # The indices inherit the operand's weak type, as in JAX.
+  return [ShapedArray(shape, operand.dtype, operand.weak_type),
+          ShapedArray(shape, np.dtype(np.int32), operand.weak_type)]
+
+
+def _check_approx_params(size: int, recall_target: float, input_size_override: int):
+  # XLA rejects these when it compiles the program (JAX checks nothing earlier).
+  if not 0 < recall_target <= 1:
+    raise JaxRuntimeError("INVALID_ARGUMENT: recall_target should range in (0,1]")
+  if 0 <= input_size_override < size:
+    raise JaxRuntimeError(f"INVALID_ARGUMENT: reduction_input_size_override: "
+                          f"{input_size_override} should be greater equals to "
+                          f"operands[reduction_dim]: {size}")
+
+
+def _approx_top_k_impl(operand, *, k, reduction_dimension, recall_target, is_max_k,
+                       reduction_input_size_override, aggregate_to_topk):
+  operand = xp.asarray(operand)
+  axis = reduction_dimension % operand.ndim
+  size = operand.shape[axis]
+  _check_approx_params(size, recall_target, reduction_input_size_override)
+  count = _approx_output_size(size, operand.ndim, k, recall_target, aggregate_to_topk,
+                              reduction_input_size_override)
+  if count == 1:
+    index = _fold_winner(operand, axis, is_max_k)
+    return [xp.take_along_axis(operand, index, axis=axis), index.astype(np.int32)]
+  if is_max_k and count < size:
+    # XLA's CPU runs a partial max-k as its top_k: a total order (NaN first, 0.0 before -0.0).
+    key = _descending_key(operand)
+  else:
+    # Otherwise XLA sorts stably with a plain < (or >) comparison, so -0.0 ties with 0.0. JAX's
+    # order of NaNs there is an artifact of the sort algorithm; NaNs go last (first for max-k).
+    key = operand + operand.dtype.type(0)  # -0.0 + 0.0 is 0.0
+    if is_max_k:
+      key = xp.where(xp.isnan(key), -np.inf, -key)
+    else:
+      key = xp.where(xp.isnan(key), np.inf, key)
+    if operand.dtype.itemsize < 4:
+      key = key.astype(np.float32)
+  order = xp.argsort(key, axis=axis, kind="stable")
+  index = xp.take(order, xp.arange(count), axis=axis)
+  return [xp.take_along_axis(operand, index, axis=axis), index.astype(np.int32)]
+
+
+def _fold_winner(operand, axis: int, is_max_k: bool):
+  """Index (kept as a length-1 `axis`) that XLA's CPU picks for k=1: a left-to-right fold that
+  takes each next entry unless the current one is strictly better. So ties go to the last entry,
+  and a NaN (never better, never beaten) ends up replaced by the entry after it: the winner is
+  the last best entry after the last NaN, or that NaN when it is the final entry."""
+  size = operand.shape[axis]
+  position = xp.arange(size).reshape([-1 if d == axis else 1 for d in range(operand.ndim)])
+  is_nan = xp.isnan(operand)
+  last_nan = xp.max(xp.where(is_nan, position, -1), axis=axis, keepdims=True)
+  value = operand.astype(np.float32) if operand.dtype.itemsize < 4 else operand
+  worst = -np.inf if is_max_k else np.inf
+  value = xp.where(position > last_nan, value, worst)
+  best = (xp.max if is_max_k else xp.min)(value, axis=axis, keepdims=True)
+  # -0.0 == 0.0 here, as in the fold's comparison.
+  return xp.max(xp.where(value == best, position, -1), axis=axis, keepdims=True)
+
+
+approx_top_k_p = Primitive("approx_top_k", multiple_results=True)
+approx_top_k_p.def_abstract_eval(_approx_top_k_abstract_eval)
+approx_top_k_p.def_impl(_approx_top_k_impl)
+approx_top_k_p.weak_type_rule = lambda weak, **params: [weak, weak]
+
+
+def _approx_top_k_batcher(axis_data, vals, dims, *, reduction_dimension, **params):
+  operand, = vals
+  dim, = dims
+  rank = len(core.get_aval(operand).shape) - 1
+  axis = reduction_dimension % rank
+  outs = approx_top_k_p.bind(operand, reduction_dimension=axis + (dim <= axis), **params)
+  return outs, [dim, dim]
+
+
+batching.primitive_batchers[approx_top_k_p] = _approx_top_k_batcher
+
+
+def _approx_top_k_jvp(primals, tangents, *, reduction_dimension, **params):
+  operand, = primals
+  tangent, = tangents
+  values, indices = approx_top_k_p.bind(operand, reduction_dimension=reduction_dimension,
+                                        **params)
+  if _is_zero_tangent(tangent):
+    return [values, indices], [ad.Zero.from_primal(values), ad.Zero.from_primal(indices)]
+  axis = reduction_dimension % len(core.get_aval(operand).shape)
+  return [values, indices], [_take_along(tangent, indices, axis), ad.Zero.from_primal(indices)]
+
+
+ad.primitive_jvps[approx_top_k_p] = _approx_top_k_jvp
+
+
+def _approx_k(operand, k, reduction_dimension, recall_target, reduction_input_size_override,
+              aggregate_to_topk, is_max_k):
+  return tuple(approx_top_k_p.bind(
+      operand, k=operator.index(k), reduction_dimension=operator.index(reduction_dimension),
+      recall_target=float(recall_target), is_max_k=is_max_k,
+      reduction_input_size_override=operator.index(reduction_input_size_override),
+      aggregate_to_topk=bool(aggregate_to_topk)))
+
+
+def approx_max_k(operand, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
+  """The `k` largest entries of a floating `operand` along `reduction_dimension`, descending,
+  and their indices. Approximate on TPUs in JAX; exact here, as on JAX's CPU. With
+  aggregate_to_topk=False, XLA's partial-reduction count of leading entries is returned."""
+  return _approx_k(operand, k, reduction_dimension, recall_target,
+                   reduction_input_size_override, aggregate_to_topk, True)
+
+
+def approx_min_k(operand, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
+  """The `k` smallest entries of a floating `operand` along `reduction_dimension`, ascending,
+  and their indices (see `approx_max_k`)."""
+  return _approx_k(operand, k, reduction_dimension, recall_target,
+                   reduction_input_size_override, aggregate_to_topk, False)
+
+
+__all__ = ["approx_max_k", "approx_min_k", "sort", "sort_key_val", "top_k"]
