@@ -57,6 +57,11 @@ _FLAGS = {
         _Flag("jax_debug_infs", _env_bool("JAX_DEBUG_INFS", False),
               "Raise FloatingPointError when an operation produces an infinity.",
               in_trace_context=True),
+        _Flag("jax_explain_cache_misses", _env_bool("JAX_EXPLAIN_CACHE_MISSES", False),
+              "Log each time a jitted function traces again, with how its call signature "
+              "differs from the closest one seen before."),
+        _Flag("jax_log_compiles", _env_bool("JAX_LOG_COMPILES", False),
+              "Log each trace of a jitted function and each build of its executable."),
         _Flag("jax_check_tracer_leaks", _env_bool("JAX_CHECK_TRACER_LEAKS", False),
               "Look for leaked tracers when a transformation exits."),
         _Flag("jax_platforms", os.environ.get("JAX_PLATFORMS", None),
@@ -99,6 +104,10 @@ class Config:
   @property
   def values(self) -> dict:
     return {name: getattr(self, name) for name in _FLAGS}
+
+  def trace_context_names(self) -> tuple:
+    """The names of the flags in `trace_context()`, in its order."""
+    return tuple(f.name for f in _FLAGS.values() if f.in_trace_context)
 
   def trace_context(self) -> tuple:
     """The flags a traced program depends on, as a hashable tuple (part of jit's cache key)."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import time
 import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from pyjax._src import core, dtypes, tree_util
+from pyjax._src import core, dtypes, jit_logging, tree_util
 from pyjax._src.api import ShapeDtypeStruct, debug_info, shaped_abstractify
 from pyjax._src.array import Array
 from pyjax._src.config import config
@@ -123,15 +124,23 @@ class NumpyInterpreter:
 _executables: "weakref.WeakKeyDictionary[ClosedJaxpr, Callable]" = weakref.WeakKeyDictionary()
 
 
-def executable_for(closed: ClosedJaxpr) -> Callable:
+def executable_for(closed: ClosedJaxpr, name: str | None = None) -> Callable:
+  """The executable of `closed`, built on first use (and logged under jax_log_compiles when
+  it is a jitted function's program, `name`)."""
   executable = _executables.get(closed)
   if executable is None:
+    log = name is not None and config.jax_log_compiles
+    if log:
+      jit_logging.log_compiling(name, closed.in_avals)
+      start = time.perf_counter()
     executable = _executables[closed] = NumpyInterpreter(closed)
+    if log:
+      jit_logging.log_compiled(name, time.perf_counter() - start)
   return executable
 
 
 def _jit_impl(*values, jaxpr: ClosedJaxpr, name, donated_invars, inline, keep_unused):
-  return executable_for(jaxpr)(*values)
+  return executable_for(jaxpr, name)(*values)
 
 
 def _jit_abstract_eval(*avals, jaxpr: ClosedJaxpr, **params):
@@ -301,6 +310,9 @@ class JitWrapped:
     # enclosing transformation are baked into the jaxpr as constants.
     self._cache: "weakref.WeakKeyDictionary[core.Trace, dict]" = weakref.WeakKeyDictionary()
     self._eval_cache: dict = {}  # the same for the (immortal) eval trace, without weakrefs
+    # Every signature traced so far (jit_logging.SeenSignature), kept only while
+    # jax_explain_cache_misses is on, to explain the next miss.
+    self._seen: list = []
     _all_jitted.add(self)
 
   @property
@@ -357,8 +369,13 @@ class JitWrapped:
     entry = per_trace.get(signature)
     if entry is None:
       in_avals = self._abstractify(args, kwargs, static_nums, flat_args)
+      if config.jax_explain_cache_misses:
+        self._explain_miss(args, kwargs, static_nums, statics, in_avals)
+      start = time.perf_counter()
       entry = per_trace[signature] = self._make_entry(args, kwargs, static_nums, in_tree,
                                                       in_avals)
+      if config.jax_log_compiles:
+        jit_logging.log_traced(self._name, time.perf_counter() - start)
     return entry, flat_args, donated or (False,) * len(flat_args)
 
   def _abstractify(self, args, kwargs, static_nums, flat_args) -> tuple:
@@ -406,7 +423,7 @@ class JitWrapped:
       # dispatch and per-call type checks the traced program does not need).
       values = [x._live() if type(x) is Array else core.canonicalize_value(x)[0]
                 for x in flat_args]
-      outs = executable_for(entry.closed)(*values)
+      outs = executable_for(entry.closed, self._name)(*values)
       return tree_util.tree_unflatten(
           entry.out_tree, [Array(o, w) for o, w in zip(outs, entry.out_weak_types)])
     if self._inline and isinstance(trace, staging.StagingTrace):
@@ -434,9 +451,40 @@ class JitWrapped:
               for a in entry.closed.out_avals]
     return tree_util.tree_unflatten(entry.out_tree, shapes)
 
+  def _explain_miss(self, args, kwargs, static_nums, statics, in_avals) -> None:
+    """Log how this call's signature differs from the closest one traced before."""
+    names = self._top_level_names(args)
+    arg_trees = tuple((names[i], tree_util.tree_structure(a)) for i, a in enumerate(args)
+                      if i not in static_nums)
+    arg_trees += tuple((k, tree_util.tree_structure(v)) for k, v in sorted(kwargs.items())
+                       if k not in self._static_argnames)
+    new = jit_logging.SeenSignature(
+        arg_trees, debug_info("jit", self._fun, args, kwargs, tuple(static_nums)).arg_names,
+        tuple(in_avals), tuple((names.get(k, k), v) for k, v in statics),
+        jit_logging.trace_context_items())
+    if new not in self._seen:  # else a known signature traced again for another trace
+      jit_logging.explain_cache_miss(self._fun, new, self._seen)
+      self._seen.append(new)
+
+  def _top_level_names(self, args) -> dict:
+    """Position -> parameter name (`args[i]` where the signature does not say)."""
+    try:
+      params = list(inspect.signature(self._fun).parameters.values())
+    except (TypeError, ValueError):
+      params = []
+    names = {}
+    for i in range(len(args)):
+      if i < len(params) and params[i].kind in (inspect.Parameter.POSITIONAL_ONLY,
+                                                inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        names[i] = params[i].name
+      else:
+        names[i] = f"args[{i}]"
+    return names
+
   def clear_cache(self) -> None:
     self._cache.clear()
     self._eval_cache.clear()
+    self._seen.clear()
 
   def __repr__(self):
     return f"<PjitFunction of {self._fun!r}>"
