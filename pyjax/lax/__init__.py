@@ -4,6 +4,7 @@ from pyjax._src.lax import cumulative as _cumulative
 from pyjax._src.lax import lax as _lax
 from pyjax._src.lax import misc as _misc
 from pyjax._src.lax import ragged_dot as _ragged_dot
+from pyjax._src.lax import rng as _rng
 from pyjax._src.lax import slicing as _slicing
 from pyjax._src.lax import sorting as _sorting
 from pyjax._src.lax import special as _special
@@ -18,6 +19,7 @@ from pyjax._src.lax.sorting import *  # noqa: F401,F403
 from pyjax._src.lax.precision import *  # noqa: F401,F403
 from pyjax._src.lax.misc import *  # noqa: F401,F403
 from pyjax._src.lax.ragged_dot import *  # noqa: F401,F403
+from pyjax._src.lax.rng import *  # noqa: F401,F403
 from pyjax._src.lax.control_flow import (  # noqa: E402,F401
     associative_scan, cond, custom_linear_solve, custom_root, fori_loop, map, scan, switch,
     while_loop)
@@ -30,7 +32,7 @@ from pyjax._src.lax.parallel import (  # noqa: E402,F401
 # The operations each module defines (tests check that every one of them is tested).
 __all__ = sorted({name for module in (_lax, _slicing, _convolution, _windowed_reductions,
                                       _cumulative, _special, _sorting, _misc,
-                                      _ragged_dot)
+                                      _ragged_dot, _rng)
                   for name in getattr(module, "__all__", ())})
 
 
@@ -42,7 +44,7 @@ def _exported_primitives() -> dict:
                               sorting, structural)
   modules = (elementwise, structural, reductions, dot, _special, sorting, _slicing,
              _convolution, _windowed_reductions, _cumulative, control_flow, fft, parallel,
-             _misc, _ragged_dot)
+             _misc, _ragged_dot, _rng)
   return {name: value for module in modules for name, value in vars(module).items()
           if name.endswith("_p") and not name.startswith("_") and isinstance(value, Primitive)
           and name != "reduce_scatter_p"}
