@@ -26,21 +26,25 @@ _KEY_SCHEDULE_PARITY = np.uint32(0x1BD11BDA)
 _CHUNK = 1 << 16
 
 
-def _rounds_inplace(x0, x1, ks, tmp) -> None:
-  """The 20 rounds and key injections of Threefry-2x32, in place on equal-shape uint32 arrays;
-  `ks` is the three-word key schedule (arrays broadcastable to x0)."""
-  x0 += ks[0]
-  x1 += ks[1]
+def _injections(k0, k1, ks2) -> list:
+  """The key injections after each group of four rounds: five (x0 term, x1 term) pairs, the x1
+  term folding in the injection counter."""
+  ks = (k0, k1, ks2)
+  return [(ks[(i + 1) % 3], ks[(i + 2) % 3] + np.uint32(i + 1)) for i in range(5)]
+
+
+def _rounds_inplace(x0, x1, injections, tmp) -> None:
+  """The 20 rounds of Threefry-2x32 and the key injections after them, in place on equal-shape
+  uint32 arrays that already hold the counters plus the first injection (the key words)."""
   for i in range(5):
     for r in _ROTATIONS[i % 2]:
       x0 += x1
-      np.left_shift(x1, r, out=tmp)
+      np.left_shift(x1, r, out=tmp)  # x1 = rotl(x1, r) ^ x0, in place
       x1 >>= 32 - r
       x1 |= tmp
       x1 ^= x0
-    x0 += ks[(i + 1) % 3]
-    x1 += ks[(i + 2) % 3]
-    x1 += np.uint32(i + 1)
+    x0 += injections[i][0]
+    x1 += injections[i][1]
 
 
 def threefry2x32(k0, k1, x0, x1) -> tuple[np.ndarray, np.ndarray]:
@@ -58,13 +62,48 @@ def threefry2x32(k0, k1, x0, x1) -> tuple[np.ndarray, np.ndarray]:
       k0 = np.broadcast_to(k0, shape).reshape(-1)
       k1 = np.broadcast_to(k1, shape).reshape(-1)
     ks2 = k0 ^ k1 ^ _KEY_SCHEDULE_PARITY
+    if scalar_key:
+      injections = _injections(k0, k1, ks2)
     tmp = np.empty(min(y0.size, _CHUNK), _U32)
     for start in range(0, y0.size, _CHUNK):
       chunk = slice(start, start + _CHUNK)
       a, b = y0[chunk], y1[chunk]
-      ks = (k0, k1, ks2) if scalar_key else (k0[chunk], k1[chunk], ks2[chunk])
-      _rounds_inplace(a, b, ks, tmp[:a.size])
+      if not scalar_key:
+        injections = _injections(k0[chunk], k1[chunk], ks2[chunk])
+      a += k0 if scalar_key else k0[chunk]
+      b += k1 if scalar_key else k1[chunk]
+      _rounds_inplace(a, b, injections, tmp[:a.size])
   return y0.reshape(shape), y1.reshape(shape)
+
+
+def _hash_counter_ranges(key, x0_start: int, x0_step: int, x1_start: int, size: int, out0,
+                         out1=None) -> None:
+  """Threefry-2x32 under one key (uint32[2]) of the counters `x0 = x0_start + x0_step * i`,
+  `x1 = x1_start + i` for i < size (all below 2**32), generated chunk by chunk so that no counter
+  array is materialized. Writes `y0` to `out0[i]` and `y1` to `out1[i]` or, with no `out1`,
+  `y0 ^ y1` to `out0[i]` (what `random_bits` keeps); outputs may be strided views."""
+  k0, k1 = (int(w) for w in key)
+  n = min(size, _CHUNK)
+  iota = np.arange(n, dtype=_U32)
+  a, b, tmp = np.empty(n, _U32), np.empty(n, _U32), np.empty(n, _U32)
+  with np.errstate(over="ignore"):
+    injections = _injections(np.uint32(k0), np.uint32(k1),
+                             np.uint32(k0 ^ k1 ^ int(_KEY_SCHEDULE_PARITY)))
+    for start in range(0, size, _CHUNK):
+      m = min(_CHUNK, size - start)
+      a_m, b_m, chunk = a[:m], b[:m], slice(start, start + m)
+      # The counters with the first key injection added, modulo 2**32.
+      if x0_step:
+        np.add(iota[:m], np.uint32((x0_start + start + k0) % 2 ** 32), out=a_m)
+      else:
+        a_m.fill((x0_start + k0) % 2 ** 32)
+      np.add(iota[:m], np.uint32((x1_start + start + k1) % 2 ** 32), out=b_m)
+      _rounds_inplace(a_m, b_m, injections, tmp[:m])
+      if out1 is None:
+        np.bitwise_xor(a_m, b_m, out=out0[chunk])
+      else:
+        out0[chunk] = a_m
+        out1[chunk] = b_m
 
 
 def _key_words(keys: np.ndarray, extra_dims: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +119,12 @@ def threefry_2x32(keys: np.ndarray, count: int) -> np.ndarray:
   counters are cut in halves that form the two counter words (padded with a 0 when odd) and the
   result is `concatenate([y0, y1])` without the pad. Shape (*K, count)."""
   half = (count + 1) // 2
+  if keys.ndim == 1:
+    words = np.empty(2 * half, _U32)
+    _hash_counter_ranges(keys, 0, 1, half, half, words[:half], words[half:])
+    if count % 2:  # the last counter pair is (half - 1, 0), not (half - 1, 2 * half - 1)
+      words[half - 1] = threefry2x32(keys[0], keys[1], half - 1, 0)[0]
+    return words[:count]
   x0 = np.arange(half, dtype=_U32)
   x1 = np.arange(half, 2 * half, dtype=_U32)
   if count % 2:
@@ -100,6 +145,11 @@ def _iota_2x32(shape) -> tuple[np.ndarray, np.ndarray]:
 
 def _hash_indices(keys: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
   """`threefry2x32(key, hi(i), lo(i))` for every key and every index `i` of `shape`."""
+  if keys.ndim == 1 and math.prod(shape) <= 2 ** 32:
+    size = math.prod(shape)
+    y0, y1 = np.empty(size, _U32), np.empty(size, _U32)
+    _hash_counter_ranges(keys, 0, 0, 0, size, y0, y1)
+    return y0.reshape(shape), y1.reshape(shape)
   hi, lo = _iota_2x32(shape)
   k0, k1 = _key_words(keys, len(shape))
   return threefry2x32(k0, k1, hi, lo)
@@ -122,6 +172,10 @@ def split(keys: np.ndarray, shape: tuple) -> np.ndarray:
   """New keys of shape `shape` from each key in `keys` (shape (*K, 2)): (*K, *shape, 2)."""
   keys = np.asarray(keys, _U32)
   if config.jax_threefry_partitionable:
+    if keys.ndim == 1 and math.prod(shape) <= 2 ** 32:
+      out = np.empty((math.prod(shape), 2), _U32)
+      _hash_counter_ranges(keys, 0, 0, 0, len(out), out[:, 0], out[:, 1])
+      return out.reshape((*shape, 2))
     y0, y1 = _hash_indices(keys, shape)
     return np.stack([y0, y1], axis=-1)
   words = threefry_2x32(keys, 2 * math.prod(shape))
@@ -142,6 +196,11 @@ def random_bits(keys: np.ndarray, bit_width: int, shape: tuple) -> np.ndarray:
   keys = np.asarray(keys, _U32)
   dtype = _UINT_DTYPES[bit_width]
   if config.jax_threefry_partitionable:
+    if bit_width <= 32 and keys.ndim == 1 and math.prod(shape) <= 2 ** 32:
+      bits = np.empty(math.prod(shape), _U32)
+      _hash_counter_ranges(keys, 0, 0, 0, bits.size, bits)
+      bits = bits.reshape(shape)
+      return bits if bit_width == 32 else bits.astype(dtype)
     y0, y1 = _hash_indices(keys, shape)
     if bit_width == 64:
       return (y0.astype(dtype) << np.uint64(32)) | y1.astype(dtype)
