@@ -155,3 +155,73 @@ def test_random_gamma_grad_errors():
     lax.random_gamma_grad(jnp.float32(1), jnp.float16(2))
   with pytest.raises(ValueError, match="Incompatible shapes for broadcasting"):
     lax.random_gamma_grad(jnp.ones(2), jnp.ones(3))
+
+
+# ------------------------------------------------------------------------------------------------
+# composite
+
+
+def _composite_programs(lax_module, numpy_module):
+  """The same composites written against either library."""
+  comp = lax_module.composite
+  mul = comp(lambda x, y: numpy_module.sin(x) * y, name="my.op")
+  scale = comp(lambda x, *, scale: x * scale, name="my.sc", version=2)
+  attrs = comp(lambda x, **kw: x * 2, name="my.attrs")
+  tree = comp(lambda d: {"a": d["x"] + 1, "b": (d["x"] * 3,)}, name="my.tree")
+  offset = np.arange(3, dtype=np.float32)
+  closure = comp(lambda x: x + offset, name="my.closure")
+  return [
+      (lambda x, y: mul(x, y), (np.float32(1.5), np.float32(2.0))),
+      (lambda x: mul(x, 3.0), (np.float32(0.5),)),
+      (lambda x: scale(x, scale=np.float32(2.0)), (np.float32(1.5),)),
+      (lambda x: scale(x, scale=2), (np.float32(1.5),)),
+      (lambda x: attrs(x, z=2.0, a=1, t="hi", u=np.arange(3), v=(1, 2)), (np.float32(1),)),
+      (lambda x: tree({"x": x}), (np.ones(2, np.float32),)),
+      (lambda x: closure(x), (np.zeros(3, np.float32),)),
+      (lambda x: numpy_module.sum(mul(x, x)), (np.ones((2, 3), np.int32),)),
+  ]
+
+
+def test_composite_jaxpr_text_values_and_jit_match_the_oracle():
+  jax = oracle()
+  mine = _composite_programs(lax, jnp)
+  theirs = _composite_programs(jax.lax, jax.numpy)
+  for (f, args), (g, _) in zip(mine, theirs):
+    assert str(pyjax.make_jaxpr(f)(*args)) == str(jax.make_jaxpr(g)(*args))
+    got, want = f(*args), jax.jit(g)(*args)
+    for p, j in zip(pyjax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+      assert p.dtype == j.dtype and p.weak_type == j.weak_type
+      np.testing.assert_allclose(p, j, rtol=1e-6)
+    for p, j in zip(pyjax.tree_util.tree_leaves(pyjax.jit(f)(*args)),
+                    pyjax.tree_util.tree_leaves(got)):
+      np.testing.assert_array_equal(p, j)
+
+
+def test_composite_inside_jit_prints_as_jax():
+  jax = oracle()
+  c = np.ones(3, np.float32)
+  f = lax.composite(lambda x: x + c, name="my.closure")
+  g = jax.lax.composite(lambda x: x + c, name="my.closure")
+  x = np.zeros(3, np.float32)
+  assert str(pyjax.make_jaxpr(pyjax.jit(f))(x)) == str(jax.make_jaxpr(jax.jit(g))(x))
+
+
+def test_composite_errors_match_the_oracle():
+  jax = oracle()
+  f = lax.composite(lambda x, y: jnp.sin(x) * y, name="my.op")
+  g = jax.lax.composite(lambda x, y: jax.numpy.sin(x) * y, name="my.op")
+  for transform in ("grad", "jvp", "vmap"):
+    run = {"grad": lambda m, h: m.grad(h)(1.0, 2.0),
+           "jvp": lambda m, h: m.jvp(h, (1.0, 2.0), (1.0, 0.0)),
+           "vmap": lambda m, h: m.vmap(h)(np.ones(3, np.float32), np.ones(3, np.float32))}[
+               transform]
+    with pytest.raises(Exception) as want:
+      run(jax, g)
+    with pytest.raises(type(want.value)) as got:
+      run(pyjax, f)
+    assert str(got.value).splitlines()[0] == str(want.value).splitlines()[0]
+  s = lax.composite(lambda x, *, scale: x * scale, name="my.sc")
+  with pytest.raises(pyjax.errors.UnexpectedTracerError,
+                     match="Found a JAX Tracer as an attribute in the decomposition for the "
+                           "composite op 'my.sc'"):
+    pyjax.jit(lambda x: s(x, scale=x))(1.0)
