@@ -28,7 +28,7 @@ def _sample_points(xi, ndim: int):
   if isinstance(xi, tuple):
     coordinates = jnp.broadcast_arrays(*xi)
     return jnp.stack(coordinates, axis=-1).astype(float)
-  check_arraylike("_ndim_coords_from_arrays", xi)
+  check_arraylike("RegularGridInterpolator", xi)
   xi = jnp.asarray(xi)
   return xi.reshape(-1, ndim) if xi.ndim == 1 else xi
 
