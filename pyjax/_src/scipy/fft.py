@@ -16,7 +16,8 @@ import numpy as np
 from pyjax import lax
 from pyjax import numpy as jnp
 from pyjax._src import dtypes
-from pyjax._src.numpy.util import canonicalize_axis, check_arraylike, promote_dtypes_inexact
+from pyjax._src.numpy.util import (canonicalize_axis, check_arraylike, promote_dtypes_inexact,
+                                   to_complex_dtype)
 
 __all__ = ["dct", "dctn", "idct", "idctn"]
 
@@ -86,7 +87,9 @@ def _idct_axis(x, n: int | None, axis: int, norm: str | None):
   mirrored = jnp.take(x, (size - np.arange(size)) % size, axis=axis)
   mirrored = mirrored * _along((np.arange(size) > 0).astype(np.float32), axis, x.ndim, x.dtype)
   rotation = np.exp(0.5j * np.pi * np.arange(size) / size) / 2
-  spectrum = lax.complex(x, -mirrored)
+  # 16-bit floats go to complex64, as the FFT computes in it anyway.
+  part_dtype = np.finfo(to_complex_dtype(x.dtype)).dtype
+  spectrum = lax.complex(x.astype(part_dtype), -mirrored.astype(part_dtype))
   spectrum = spectrum * _along(rotation, axis, x.ndim, spectrum.dtype)
   reordered = jnp.real(jnp.fft.ifft(spectrum, axis=axis))
   return jnp.take(reordered, np.argsort(_interleave_order(size)), axis=axis)
