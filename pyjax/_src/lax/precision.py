@@ -10,7 +10,7 @@ from typing import Union
 
 from pyjax._src.config import config
 
-__all__ = ["DotDimensionNumbers", "Precision", "PrecisionLike"]
+__all__ = ["AccuracyMode", "DotDimensionNumbers", "Precision", "PrecisionLike", "Tolerance"]
 
 
 class Precision(enum.Enum):
@@ -83,3 +83,36 @@ def canonicalize_precision(precision: PrecisionLike) -> CanonicalPrecision:
                    "- a lax.Precision value, or\n"
                    "- a tuple of two lax.Precision values or strings;\n"
                    f"but got {precision}.")
+
+
+class AccuracyMode(enum.Enum):
+  """The `accuracy=` of a transcendental lax function (exp, log, sin, tanh, ...): HIGHEST or
+  DEFAULT. Kept in the primitive's parameters as JAX keeps it; the CPU results are the same."""
+  HIGHEST = 1
+  DEFAULT = 2
+
+
+class Tolerance:
+  """The `accuracy=` of a transcendental lax function as error bounds (absolute, relative, units
+  in the last place), at most two of which are meant to be set. Compared by identity, as in JAX."""
+
+  def __init__(self, atol: float = 0.0, rtol: float = 0.0, ulps: int = 0):
+    if atol < 0 or rtol < 0 or ulps < 0:
+      raise ValueError("Tolerances must be non-negative.")
+    if atol == 0 and rtol == 0 and ulps == 0:
+      raise ValueError("At least one of atol, rtol, or ulps must be set.")
+    self.atol = atol
+    self.rtol = rtol
+    self.ulps = ulps
+
+
+# The lax functions that take `accuracy=`.
+ACCURACY_FUNCTIONS = ("cbrt", "cos", "exp", "exp2", "expm1", "log", "log1p", "logistic", "rsqrt",
+                      "sin", "sqrt", "tan", "tanh")
+
+
+def check_accuracy(accuracy) -> None:
+  """Raises JAX's error (when a program runs) for an `accuracy=` that is none of None, an
+  AccuracyMode or a Tolerance; the CPU computes the same values for all valid ones."""
+  if accuracy is not None and not isinstance(accuracy, (AccuracyMode, Tolerance)):
+    raise NotImplementedError(f"Accuracy {accuracy} not supported")
