@@ -315,7 +315,7 @@ def all_primitives() -> list:
 
 
 # Primitives without operands are never batched (iota makes the same array for every element).
-NO_OPERANDS = {"iota"}
+NO_OPERANDS = {"iota", "empty"}
 
 
 def test_every_primitive_has_a_batching_rule():

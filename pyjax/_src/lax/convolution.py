@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Sequence, Union
 
 import numpy as np
 
-from pyjax._src import dtypes
+from pyjax._src import core, dtypes
 from pyjax._src.backend import xp
 from pyjax._src.core import get_aval
 from pyjax._src.interpreters import ad, batching
@@ -31,6 +31,10 @@ class ConvDimensionNumbers(NamedTuple):
   lhs_spec: tuple
   rhs_spec: tuple
   out_spec: tuple
+
+
+# What `dimension_numbers` arguments accept: spec strings, the canonical form, or None (defaults).
+ConvGeneralDilatedDimensionNumbers = Union[tuple[str, str, str], ConvDimensionNumbers, None]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -557,7 +561,45 @@ def conv_general_dilated_patches(lhs, filter_shape: Sequence[int], window_stride
                               preferred_element_type=preferred_element_type)
 
 
-__all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
+def conv_general_dilated_local(lhs, rhs, window_strides: Sequence[int], padding,
+                               filter_shape: Sequence[int], lhs_dilation=None, rhs_dilation=None,
+                               dimension_numbers=None, precision=None):
+  """Unshared ("locally connected") convolution: each output position has its own kernel.
+  `rhs` has the layout of `dimension_numbers[1]`, its spatial axes indexing output positions and
+  its input-feature axis holding (input feature, window position in row-major `filter_shape`
+  order) pairs, as `conv_general_dilated_patches` lays them out."""
+  lhs = _as_array(lhs)
+  canonical = canonicalize_precision(precision)
+  if canonical is not None and not (isinstance(canonical, tuple) and len(canonical) == 2):
+    raise ValueError(f"Unsupported precision for conv_general_dilated_local: {precision}")
+  patches = conv_general_dilated_patches(
+      lhs, filter_shape, window_strides, padding, lhs_dilation, rhs_dilation, dimension_numbers,
+      precision=None if canonical is None else canonical[0])
+  numbers = conv_dimension_numbers(get_aval(lhs).shape, (1, 1, *filter_shape), dimension_numbers)
+  out_spec, rhs_spec = numbers.out_spec, numbers.rhs_spec
+  # Per output position (a batch dimension of the product, in the patches' axis order), contract
+  # the patch features with the kernel's input features.
+  spatial = sorted(zip(out_spec[2:], rhs_spec[2:]))
+  batch = ([a for a, _ in spatial], [b for _, b in spatial])
+  out = _lax.dot_general(patches, rhs, (([out_spec[1]], [rhs_spec[1]]), batch),
+                         precision=precision)
+  # The product's axes are (spatial..., batch N, feature O): put each where `out_spec` says.
+  order = [a for a, _ in spatial] + [out_spec[0], out_spec[1]]
+  return _lax.transpose(out, tuple(order.index(axis) for axis in range(len(order))))
+
+
+def _as_array(x):
+  """`x` as an Array (tracers as they are): patches need its shape and dtype."""
+  if isinstance(x, (core.Tracer, core.Array)):
+    return x
+  try:
+    return core.Array(*core.canonicalize_value(x))
+  except TypeError:
+    raise TypeError(f"asarray: expected ArrayLike, got {x} of type {type(x)}.") from None
+
+
+__all__ = ["ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv",
+           "conv_dimension_numbers", "conv_general_dilated", "conv_general_dilated_local",
            "conv_general_dilated_patches", "conv_general_permutations",
            "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose",
            "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads"]

@@ -317,6 +317,142 @@ def _select_and_scatter_add_batcher(axis_data, vals, dims, *, window_dimensions,
 batching.primitive_batchers[select_and_scatter_add_p] = _select_and_scatter_add_batcher
 
 
+# ------------------------------------------------------------------------------------------------
+# The general select-and-scatter: in each window the `select` computation picks an element (a
+# scan in the window's row-major order: `select(chosen, next)` false moves the choice to `next`;
+# padding is never chosen), then the window's source value is combined into the output at that
+# element by `scatter(current, source)`, starting from `init_value`, windows in row-major order.
+# Like JAX, it has no derivative rules; unlike JAX it batches (the primitive gains a window axis).
+
+
+def _check_shapelike(arg_name, obj):
+  if not isinstance(obj, (tuple, list, np.ndarray)):
+    raise TypeError(f"select_and_scatter {arg_name} must be of type tuple/list/ndarray, got "
+                    f"{type(obj)}.")
+  try:
+    values = [operator.index(d) for d in obj]
+  except TypeError:
+    raise TypeError(f"select_and_scatter {arg_name} must have every element be an integer type, "
+                    f"got {tuple(map(type, obj))}.") from None
+  if any(d < 0 for d in values):
+    raise TypeError(f"select_and_scatter {arg_name} must have every element be nonnegative, got "
+                    f"{obj}.")
+
+
+def _select_and_scatter_shape(operand, source, init_value, *, window_dimensions, window_strides,
+                              padding, **computations):
+  _check_shapelike("window_dimensions", window_dimensions)
+  _check_shapelike("window_strides", window_strides)
+  if len(window_dimensions) != len(window_strides):
+    raise TypeError("select_and_scatter got inconsistent window_strides and window_dimensions: "
+                    f"got window_strides {window_strides} and window_dimensions "
+                    f"{window_dimensions}.")
+  # What XLA verifies when it compiles the operation (JAX raises ValueError then).
+  if len(window_dimensions) != operand.ndim or len(padding) != operand.ndim:
+    raise ValueError(f"select_and_scatter needs one window dimension, stride and padding pair per "
+                     f"operand dimension, got window_dimensions={window_dimensions}, "
+                     f"window_strides={window_strides} and padding={padding} for an operand of "
+                     f"shape {operand.shape}.")
+  if any(s == 0 for s in window_strides):
+    raise ValueError(f"select_and_scatter window_strides must be positive, got {window_strides}.")
+  if source.dtype != operand.dtype or init_value.dtype != operand.dtype or init_value.shape:
+    raise ValueError(f"select_and_scatter needs a source and a scalar init_value of the "
+                     f"operand's dtype {operand.dtype.name}, got source "
+                     f"{source.str_short(short_dtypes=False)} and init_value "
+                     f"{init_value.str_short(short_dtypes=False)}.")
+  expected = reduce_window_shape_tuple(operand.shape, window_dimensions, window_strides, padding)
+  if source.shape != expected:
+    raise ValueError(f"select_and_scatter source shape {source.shape} does not match the window "
+                     f"output shape {expected}.")
+  return operand.shape
+
+
+def _select_and_scatter_impl(operand, source, init_value, *, select_jaxpr, select_consts,
+                             scatter_jaxpr, scatter_consts, window_dimensions, window_strides,
+                             padding):
+  operand, source = xp.asarray(operand), xp.asarray(source)
+  ones = (1,) * operand.ndim
+
+  def windows(x, fill):  # (number of windows, window size), both in row-major order
+    view = window_view(dilate_and_pad(x, ones, padding, fill), window_dimensions, window_strides,
+                       ones)
+    return view.reshape(source.size, -1)
+
+  values = windows(operand, np.zeros((), operand.dtype))
+  present = windows(xp.ones(operand.shape, bool), False)
+  flat_index = windows(xp.arange(operand.size).reshape(operand.shape), -1)
+  out = xp.full(operand.size, init_value, operand.dtype)
+  if values.shape[1] == 0 or source.size == 0:
+    return out.reshape(operand.shape)
+  select = _vectorized(select_jaxpr, select_consts, source.size)
+  chosen, where, found = values[:, 0], flat_index[:, 0], present[:, 0]
+  for k in range(1, values.shape[1]):  # a loop over window positions, not windows
+    keep = select(chosen, values[:, k])[0].astype(bool)
+    take = present[:, k] & ~(found & keep)
+    chosen = xp.where(take, values[:, k], chosen)
+    where = xp.where(take, flat_index[:, k], where)
+    found = found | present[:, k]
+  # Windows choosing one element scatter into it in window order: in rounds, the r-th round
+  # applying each element's r-th window (so a round writes each element at most once).
+  where, updates = where[found], source.reshape(-1)[found]
+  order = xp.argsort(where, kind="stable")
+  sorted_where = where[order]
+  first = xp.searchsorted(sorted_where, sorted_where, side="left")
+  rank = xp.empty_like(order)
+  rank[order] = xp.arange(order.size) - first
+  for r in range(int(rank.max(initial=-1)) + 1):
+    mask = rank == r
+    targets = where[mask]
+    scatter = _vectorized(scatter_jaxpr, scatter_consts, targets.size)
+    out[targets] = scatter(out[targets], updates[mask])[0]
+  return out.reshape(operand.shape)
+
+
+select_and_scatter_p = standard_primitive(
+    "select_and_scatter", _select_and_scatter_shape, lambda operand, *args, **params: operand.dtype,
+    _select_and_scatter_impl)
+
+
+def _select_and_scatter_batcher(axis_data, vals, dims, *, window_dimensions, window_strides,
+                                padding, **computations):
+  operand, source, init_value = vals
+  if dims[2] is not None:
+    raise NotImplementedError("select_and_scatter with an init_value mapped by vmap is not "
+                              "supported: pass an init_value that does not depend on the "
+                              "mapped axis.")
+  operand = batching.bdim_at_front(operand, dims[0], axis_data.size)
+  source = batching.bdim_at_front(source, dims[1], axis_data.size)
+  out = select_and_scatter_p.bind(
+      operand, source, init_value, window_dimensions=(1, *window_dimensions),
+      window_strides=(1, *window_strides), padding=((0, 0), *padding), **computations)
+  return out, 0
+
+
+batching.primitive_batchers[select_and_scatter_p] = _select_and_scatter_batcher
+
+
+def _select_and_scatter(operand, select, window_dimensions, window_strides, padding, source,
+                        init_value, scatter):
+  """Bind `select_and_scatter_p` with `select` (a comparison of two scalars) and `scatter` (a
+  binary combination) traced on scalars of `init_value`'s dtype, as JAX's internal helper of the
+  same name does."""
+  scalar = core.ShapedArray((), get_aval(init_value).dtype)
+
+  def trace(computation):
+    jaxpr, consts = staging.trace_to_jaxpr(lambda a, b: [computation(a, b)], [scalar, scalar])
+    if any(isinstance(c, core.Tracer) for c in consts):
+      raise NotImplementedError("Reduction computations can't close over Tracers.")
+    return jaxpr, tuple(consts)
+
+  select_jaxpr, select_consts = trace(select)
+  scatter_jaxpr, scatter_consts = trace(scatter)
+  return select_and_scatter_p.bind(
+      operand, source, init_value, select_jaxpr=select_jaxpr, select_consts=select_consts,
+      scatter_jaxpr=scatter_jaxpr, scatter_consts=scatter_consts,
+      window_dimensions=tuple(window_dimensions), window_strides=tuple(window_strides),
+      padding=tuple(tuple(p) for p in padding))
+
+
 def _chooser_window_jvp(primitive, select_prim):
   def jvp(primals, tangents, **params):
     (operand,), (tangent,) = primals, tangents
