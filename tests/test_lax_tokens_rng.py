@@ -225,3 +225,71 @@ def test_composite_errors_match_the_oracle():
                      match="Found a JAX Tracer as an attribute in the decomposition for the "
                            "composite op 'my.sc'"):
     pyjax.jit(lambda x: s(x, scale=x))(1.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# platform_dependent
+
+
+def _platform_programs(lax_module, numpy_module):
+  pd = lax_module.platform_dependent
+  sin, cos, exp = numpy_module.sin, numpy_module.cos, numpy_module.exp
+  return [
+      lambda x: pd(x, cpu=sin, default=cos),
+      lambda x: pd(x, tpu=sin, default=cos),
+      lambda x: pd(x, cuda=sin, tpu=exp, default=cos),
+      lambda x: pd(x, cpu=sin),
+      lambda x: pd(x, cpu=sin, cuda=sin, rocm=exp),
+      lambda x: pd(x, x * 2, cpu=lambda a, b: (a + b, a), default=lambda a, b: (a, b)),
+  ]
+
+
+def test_platform_dependent_picks_the_cpu_branch_and_stages_as_jax():
+  jax = oracle()
+  x = np.array([0.5, 1.0, 2.0], np.float32)
+  for f, g in zip(_platform_programs(lax, jnp), _platform_programs(jax.lax, jax.numpy)):
+    assert str(pyjax.make_jaxpr(f)(x)) == str(jax.make_jaxpr(g)(x))
+    want = jax.jit(g)(x)
+    for got in (f(x), pyjax.jit(f)(x)):
+      for p, j in zip(pyjax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        assert p.dtype == j.dtype and p.shape == j.shape
+        np.testing.assert_allclose(p, j, rtol=1e-6)
+
+
+def test_platform_dependent_under_vmap_and_grad():
+  jax = oracle()
+  x = np.array([0.5, 1.0, 2.0], np.float32)
+  for f, g in zip(_platform_programs(lax, jnp)[:3], _platform_programs(jax.lax, jax.numpy)[:3]):
+    assert (str(pyjax.make_jaxpr(pyjax.vmap(f))(x)) == str(jax.make_jaxpr(jax.vmap(g))(x)))
+    np.testing.assert_allclose(pyjax.vmap(f)(x), [f(v) for v in x], rtol=1e-6)
+    grads = pyjax.vmap(pyjax.grad(f))(x)
+    np.testing.assert_allclose(grads, jax.vmap(jax.grad(g))(x), rtol=1e-6)
+    np.testing.assert_allclose(pyjax.jit(pyjax.grad(f))(x[1]), grads[1], rtol=1e-6)
+
+
+def test_platform_dependent_errors_match_the_oracle():
+  jax = oracle()
+  cases = [dict(gpu=jnp.exp, cpu=jnp.sin), dict(tpu=jnp.sin), dict(), dict(foo=jnp.sin),
+           dict(cpu=jnp.sin, tpu=1), dict(cpu=jnp.sin, default=2)]
+  for kwargs in cases:
+    theirs = {k: getattr(jax.numpy, v.__name__) if hasattr(jax.numpy, getattr(
+        v, "__name__", "")) else v for k, v in kwargs.items()}
+    with pytest.raises(Exception) as want:
+      jax.lax.platform_dependent(np.int32(1), **theirs)
+    with pytest.raises(type(want.value)) as got:
+      lax.platform_dependent(np.int32(1), **kwargs)
+    assert str(got.value).splitlines()[0] == str(want.value).splitlines()[0]
+  # Staged, both branches are traced and must agree; eagerly only the chosen one runs.
+  pd = lambda m: lambda v: m.lax.platform_dependent(  # noqa: E731
+      v, cpu=lambda x: x * 2.0, default=lambda x: x + 1)
+  with pytest.raises(TypeError) as want:
+    jax.jit(pd(jax))(np.int32(1))
+  with pytest.raises(TypeError) as got:
+    pyjax.jit(pd(pyjax))(np.int32(1))
+  assert str(got.value).splitlines()[0] == str(want.value).splitlines()[0]
+  assert pd(pyjax)(np.int32(1)) == pd(jax)(np.int32(1)) == 2.0
+  # Only running the program needs a branch for the platform, as in JAX.
+  closed = pyjax.make_jaxpr(lambda x: lax.platform_dependent(x, tpu=jnp.sin))(1.0)
+  assert "platform_index[platforms=(('tpu',),)]" in str(closed)
+  with pytest.raises(NotImplementedError, match="'platform_index"):
+    pyjax.jit(lambda x: lax.platform_dependent(x, tpu=jnp.sin))(1.0)

@@ -6,6 +6,7 @@ from pyjax._src.lax import misc as _misc
 from pyjax._src.lax import ragged_dot as _ragged_dot
 from pyjax._src.lax import rng as _rng
 from pyjax._src.lax import composite as _composite
+from pyjax._src.lax import platform as _platform
 from pyjax._src.lax import slicing as _slicing
 from pyjax._src.lax import sorting as _sorting
 from pyjax._src.lax import special as _special
@@ -22,6 +23,7 @@ from pyjax._src.lax.misc import *  # noqa: F401,F403
 from pyjax._src.lax.ragged_dot import *  # noqa: F401,F403
 from pyjax._src.lax.rng import *  # noqa: F401,F403
 from pyjax._src.lax.composite import *  # noqa: F401,F403
+from pyjax._src.lax.platform import *  # noqa: F401,F403
 from pyjax._src.lax.control_flow import (  # noqa: E402,F401
     associative_scan, cond, custom_linear_solve, custom_root, fori_loop, map, scan, switch,
     while_loop)
@@ -34,7 +36,7 @@ from pyjax._src.lax.parallel import (  # noqa: E402,F401
 # The operations each module defines (tests check that every one of them is tested).
 __all__ = sorted({name for module in (_lax, _slicing, _convolution, _windowed_reductions,
                                       _cumulative, _special, _sorting, _misc,
-                                      _ragged_dot, _rng, _composite)
+                                      _ragged_dot, _rng, _composite, _platform)
                   for name in getattr(module, "__all__", ())})
 
 

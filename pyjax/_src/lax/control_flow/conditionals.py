@@ -29,12 +29,12 @@ _no_operand = object()
 cond_p = Primitive("cond", multiple_results=True)
 
 
-def _cond_impl(index, *args, branches):
+def _cond_impl(index, *args, branches, **params):
   i = int(np.clip(index, 0, len(branches) - 1))
   return common.executable(branches[i])(*args)
 
 
-def _cond_abstract_eval(index, *avals, branches):
+def _cond_abstract_eval(index, *avals, branches, **params):
   if index.dtype != np.int32 or index.shape:
     raise errors.JaxprTypeError(
         f"cond called with index of type {index.str_short(False)} instead of int32[]")
@@ -60,15 +60,15 @@ def _cond_abstract_eval(index, *avals, branches):
 
 cond_p.def_impl(_cond_impl)
 cond_p.def_abstract_eval(_cond_abstract_eval)
-cond_p.weak_type_rule = lambda *weak_types, branches: [a.weak_type
-                                                       for a in branches[0].out_avals]
+cond_p.weak_type_rule = lambda *weak_types, branches, **params: [
+    a.weak_type for a in branches[0].out_avals]
 
 
 def _bind_cond(index, consts: list, operands: list, jaxprs: list, out_tree,
-               forwards: list[int | None]) -> Any:
+               forwards: list[int | None], **params) -> Any:
   """Bind `cond` on the branches (already pruned of forwarded outputs) and put the forwarded
-  inputs back among the outputs."""
-  outs = iter(cond_p.bind(index, *consts, *operands, branches=tuple(jaxprs)))
+  inputs back among the outputs. `params` are extra parameters (`branches_platforms`)."""
+  outs = iter(cond_p.bind(index, *consts, *operands, branches=tuple(jaxprs), **params))
   inputs = [*consts, *operands]
   flat = [next(outs) if f is None else as_array(inputs[f]) for f in forwards]
   return tree_util.tree_unflatten(out_tree, flat)
@@ -162,7 +162,11 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_no_operand):
   index = lax.clamp(np.array(0, np.int32), index, np.array(len(branches) - 1, np.int32))
   if config.jax_disable_jit and core.is_concrete(index):
     return branches[int(index)](*operands)
+  return switch_branches(index, branches, operands)
 
+
+def switch_branches(index, branches: Sequence[Callable], operands: tuple, **params):
+  """Stage `cond` choosing among `branches` by an int32 `index`, with extra cond `params`."""
   flat, in_tree, avals = flatten_operands(operands)
   traced = [trace_body(branch, operands, avals, in_tree, "switch") for branch in branches]
   jaxprs, consts = merge_common_consts([t.jaxpr for t in traced], [t.consts for t in traced])
@@ -171,7 +175,7 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_no_operand):
     check_branch_outputs("switch", "branch 0", f"branch{i + 1}", branches[0], branches[i + 1],
                          first.out_tree, first.out_avals, other.out_tree, other.out_avals)
   jaxprs, forwards = _prune_forwarded(jaxprs)
-  return _bind_cond(index, consts, flat, jaxprs, first.out_tree, forwards)
+  return _bind_cond(index, consts, flat, jaxprs, first.out_tree, forwards, **params)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -189,14 +193,14 @@ def _zero_tangents(outs, nonzeros, tangents) -> list:
   return [next(tangents) if nz else ad.Zero.from_primal(o) for o, nz in zip(outs, nonzeros)]
 
 
-def _cond_jvp(primals, tangents, *, branches):
+def _cond_jvp(primals, tangents, *, branches, **params):
   index, *ops = primals
   ops_nz = _nonzeros(tangents[1:])
   out_nz = [any(nz) for nz in zip(*(transforms.jvp_out_nonzeros(b, ops_nz) for b in branches))]
   jvps = [transforms.jvp(b, ops_nz, out_nz) for b in branches]
   jaxprs, consts = merge_common_consts([j for j, _, _ in jvps], [c for _, c, _ in jvps])
   nz_dots = [t for t in tangents[1:] if type(t) is not ad.Zero]
-  outs = cond_p.bind(index, *consts, *ops, *nz_dots, branches=tuple(jaxprs))
+  outs = cond_p.bind(index, *consts, *ops, *nz_dots, branches=tuple(jaxprs), **params)
   primals_out = outs[:len(out_nz)]
   return primals_out, _zero_tangents(primals_out, out_nz, outs[len(out_nz):])
 
@@ -226,7 +230,7 @@ def _zeros(aval):
   return lax.full(aval.shape, 0, aval.dtype)
 
 
-def _cond_linearize(primals, tangents, *, branches):
+def _cond_linearize(primals, tangents, *, branches, **params):
   index, *ops = primals
   ops_nz = _nonzeros(tangents[1:])
   out_nz = [any(nz) for nz in zip(*(transforms.linearize_out_nonzeros(b, ops_nz)
@@ -253,25 +257,25 @@ def _cond_linearize(primals, tangents, *, branches):
   forwards = [forward_branch(lin, a) for lin, a in zip(lins, assignments)]
   jaxprs, consts = merge_common_consts([j for j, _ in forwards], [c for _, c in forwards])
   # No operand here is a tangent: this runs on the parent trace.
-  outs = cond_p.bind(index, *consts, *ops, branches=tuple(jaxprs))
+  outs = cond_p.bind(index, *consts, *ops, branches=tuple(jaxprs), **params)
   primals_out, residuals = outs[:num_out], outs[num_out:]
   nz_dots = [t for t in tangents[1:] if type(t) is not ad.Zero]
   if not any(out_nz):
     return primals_out, _zero_tangents(primals_out, out_nz, [])
   linears = [linear_branch(lin, a) for lin, a in zip(lins, assignments)]
   jaxprs, consts = merge_common_consts([j for j, _ in linears], [c for _, c in linears])
-  tangents_out = cond_p.bind(index, *consts, *residuals, *nz_dots, branches=tuple(jaxprs))
+  tangents_out = cond_p.bind(index, *consts, *residuals, *nz_dots, branches=tuple(jaxprs), **params)
   return primals_out, _zero_tangents(primals_out, out_nz, tangents_out)
 
 
-def _cond_transpose(cts, index, *ops, branches):
+def _cond_transpose(cts, index, *ops, branches, **params):
   undefined = [ad.is_undefined_primal(x) for x in ops]
   ct_nz = _nonzeros(cts)
   transposed = [transforms.transpose(b, undefined, ct_nz) for b in branches]
   jaxprs, consts = merge_common_consts([j for j, _ in transposed], [c for _, c in transposed])
   defined = [x for x, u in zip(ops, undefined) if not u]
   nz_cts = [ct for ct in cts if type(ct) is not ad.Zero]
-  outs = iter(cond_p.bind(index, *consts, *defined, *nz_cts, branches=tuple(jaxprs)))
+  outs = iter(cond_p.bind(index, *consts, *defined, *nz_cts, branches=tuple(jaxprs), **params))
   return [None, *(next(outs) if u else None for u in undefined)]
 
 
@@ -294,7 +298,7 @@ def _broadcast_to_rank(index, like):
   return lax.broadcast_in_dim(index, shape, (0,))
 
 
-def _cond_batch(axis_data, vals, dims, *, branches):
+def _cond_batch(axis_data, vals, dims, *, branches, **params):
   from pyjax._src.lax import lax
   index, *ops = vals
   index_dim, *op_dims = dims
@@ -317,7 +321,7 @@ def _cond_batch(axis_data, vals, dims, *, branches):
   out_dims = [0 if b else None for b in out_batched]
   batched = [transforms.batch(branch, axis_data, in_dims, out_dims) for branch in branches]
   jaxprs, consts = merge_common_consts([j for j, _, _ in batched], [c for _, c, _ in batched])
-  outs = cond_p.bind(index, *consts, *ops, branches=tuple(jaxprs))
+  outs = cond_p.bind(index, *consts, *ops, branches=tuple(jaxprs), **params)
   return outs, out_dims
 
 
