@@ -364,6 +364,20 @@ def test_select_and_scatter_jaxpr_jit_and_errors():
     assert type(p[1]) is type(j[1]) is TypeError and str(p[1]) == str(j[1])
   with pytest.raises(ValueError, match="source shape"):
     fun(operand, source[:1])
+  # Zero-sized windows are rejected (ValueError, as JAX's when it compiles); no windows at all
+  # leave the init value everywhere.
+  args = (np.ones((2, 3), np.float32), (0, 1), (1, 1), ((0, 0), (0, 0)), np.ones((3, 3),
+                                                                                  np.float32))
+  p = outcome(_select_and_scatter, args[0], lax.ge, *args[1:], np.float32(3), lax.add)
+  j = outcome(oracle_select_and_scatter, args[0], jax.lax.ge, *args[1:], np.float32(3),
+              jax.lax.add)
+  assert type(p[1]) is type(j[1]) is ValueError
+  for operand, window in ((np.ones((2, 3), np.float32), (3, 1)), (np.ones((2, 0), np.float32),
+                                                                  (1, 1))):
+    source = _source(operand, window, (1, 1), ((0, 0), (0, 0)))
+    got, expected = _select_and_scatter_both(operand, "ge", window, (1, 1), ((0, 0), (0, 0)),
+                                             source, np.float32(3), "add")
+    assert_matches_oracle(got, expected)
 
 
 def test_select_and_scatter_vmap_matches_loop():

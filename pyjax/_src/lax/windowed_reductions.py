@@ -353,8 +353,9 @@ def _select_and_scatter_shape(operand, source, init_value, *, window_dimensions,
                      f"operand dimension, got window_dimensions={window_dimensions}, "
                      f"window_strides={window_strides} and padding={padding} for an operand of "
                      f"shape {operand.shape}.")
-  if any(s == 0 for s in window_strides):
-    raise ValueError(f"select_and_scatter window_strides must be positive, got {window_strides}.")
+  if 0 in window_dimensions or 0 in window_strides:
+    raise ValueError(f"select_and_scatter needs positive window_dimensions and window_strides, "
+                     f"got {window_dimensions} and {window_strides}.")
   if source.dtype != operand.dtype or init_value.dtype != operand.dtype or init_value.shape:
     raise ValueError(f"select_and_scatter needs a source and a scalar init_value of the "
                      f"operand's dtype {operand.dtype.name}, got source "
@@ -376,13 +377,13 @@ def _select_and_scatter_impl(operand, source, init_value, *, select_jaxpr, selec
   def windows(x, fill):  # (number of windows, window size), both in row-major order
     view = window_view(dilate_and_pad(x, ones, padding, fill), window_dimensions, window_strides,
                        ones)
-    return view.reshape(source.size, -1)
+    return view.reshape(source.size, int(np.prod(window_dimensions)))
 
   values = windows(operand, np.zeros((), operand.dtype))
   present = windows(xp.ones(operand.shape, bool), False)
   flat_index = windows(xp.arange(operand.size).reshape(operand.shape), -1)
   out = xp.full(operand.size, init_value, operand.dtype)
-  if values.shape[1] == 0 or source.size == 0:
+  if source.size == 0:
     return out.reshape(operand.shape)
   select = _vectorized(select_jaxpr, select_consts, source.size)
   chosen, where, found = values[:, 0], flat_index[:, 0], present[:, 0]
