@@ -131,7 +131,7 @@ def test_empty_staging_and_transformations():
 
 
 def test_empty_errors_match_oracle():
-  for args, kwargs in (((3, "foo"), {}), (((2.5,), np.float32), {}),
+  for args, kwargs in (((3, "foo"), {}), (((2.5,), np.float32), {}), (([2], np.float32), {}),
                        ((3, np.float32), {"out_sharding": 1})):
     p, j = outcome(lax.empty, *args, **kwargs), outcome(jax.lax.empty, *args, **kwargs)
     assert p[0] == j[0] == "raise"

@@ -143,6 +143,7 @@ def empty(shape, dtype, *, out_sharding=None):
     raise TypeError("`out_sharding` argument of lax.empty only supports instances of "
                     f"`NamedSharding` or `PartitionSpec`. Got {out_sharding} of type: "
                     f"{type(out_sharding)}")
+  hash(shape)  # as JAX, which keeps `shape` as an equation parameter: a list is refused
   return _empty_p.bind(shape=shape, dtype=dtype, out_sharding=out_sharding)
 
 
