@@ -297,6 +297,26 @@ def test_interpolator_is_a_pytree_like_jax():
   np.testing.assert_array_equal(out, np.array([3., np.nan]))  # nearest node (0, 3); outside
 
 
+def test_vmap_and_grad_over_the_interpolator_itself():
+  grid = (np.arange(4.), np.arange(5.))
+  values = RNG.normal(size=(2, 4, 5)).astype(np.float32)
+  points = np.array([[1.5, 2.5], [0.2, 3.9], [4., 1.]], np.float32)
+  results = {}
+  for L in (PYJAX, ORACLE):
+    stacked = L.top.tree_util.tree_map(lambda *leaves: L.np.stack(leaves),
+                                       L.RGI(grid, values[0]), L.RGI(grid, values[1]))
+    mapped = L.top.vmap(lambda r, p: r(p), in_axes=(0, None))(stacked, points)
+    grads = L.top.grad(lambda r: (r(points) ** 2).sum())(L.RGI(grid, values[0]))
+    results[L.top.__name__] = mapped, grads
+  (mapped, grads), (oracle_mapped, oracle_grads) = results["pyjax"], results["jax"]
+  assert isinstance(grads, PYJAX.RGI)
+  np.testing.assert_allclose(mapped, oracle_mapped, rtol=1e-6)
+  np.testing.assert_array_equal(mapped[1], PYJAX.RGI(grid, values[1])(points))
+  for mine, theirs in zip(pyjax.tree_util.tree_leaves(grads),
+                          jax.tree_util.tree_leaves(oracle_grads)):
+    np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+
+
 def test_rotation_and_slerp_are_pytrees_through_jit_and_vmap():
   r = PYJAX.R.from_quat(QUATS)
   leaves, treedef = pyjax.tree_util.tree_flatten(r)
@@ -314,6 +334,9 @@ def test_rotation_and_slerp_are_pytrees_through_jit_and_vmap():
   mapped = pyjax.vmap(lambda t: slerp(t).as_matrix())(times)
   looped = np.stack([slerp(t).as_matrix() for t in times])
   np.testing.assert_allclose(mapped, looped, rtol=1e-6, atol=1e-6)
+  # A stack of rotations mapped over as a pytree argument.
+  mapped = pyjax.vmap(lambda rot, v: rot.apply(v), in_axes=(0, None))(r, VECTORS[0])
+  np.testing.assert_allclose(mapped, r.apply(VECTORS[0]), rtol=1e-6, atol=1e-6)
 
 
 def test_jit_matches_eager():

@@ -33,10 +33,38 @@ def _is_none(x) -> bool:
   return x is None
 
 
+def _broadcast_to_treedef(axis_tree, treedef) -> list | None:
+  """One axis per leaf of `treedef` when `axis_tree` (ints and None in tuples, lists and dicts)
+  is a prefix of it, else None. Walks the treedef itself: rebuilding the arguments from
+  placeholder leaves would run custom nodes' unflatten functions, which may reject them (a
+  `RegularGridInterpolator` checks its arrays), and JAX does not rebuild them either."""
+  if axis_tree is None or type(axis_tree) is int:
+    return [axis_tree] * treedef.num_leaves
+  node = treedef.node_data()
+  if type(axis_tree) in (tuple, list) and node == (type(axis_tree), None):
+    children = list(axis_tree)
+  elif type(axis_tree) is dict and node is not None and node[0] is dict and set(node[1]) == set(axis_tree):
+    children = [axis_tree[key] for key in node[1]]
+  else:
+    return None
+  if len(children) != len(treedef.children()):
+    return None
+  axes = []
+  for child, child_def in zip(children, treedef.children()):
+    child_axes = _broadcast_to_treedef(child, child_def)
+    if child_axes is None:
+      return None
+    axes.extend(child_axes)
+  return axes
+
+
 def flatten_axes(name: str, treedef, axis_tree, *, kws: bool = False) -> list:
   """One axis per leaf of `treedef`, from `axis_tree` (a prefix of it, with None as a leaf);
   JAX's message for a spec that is not a prefix. With `kws`, `treedef` is of (args, kwargs) and
   the message is about the positional arguments."""
+  axes = _broadcast_to_treedef(axis_tree, treedef)
+  if axes is not None:
+    return axes
   dummy = tree_unflatten(treedef, [PytreeLeaf()] * treedef.num_leaves)
   try:
     return broadcast_prefix(axis_tree, dummy, is_leaf=_is_none)
