@@ -52,6 +52,31 @@ SPH_M = np.array([0, 1, -1, 2, -3, 3, 5, -8, 11, 1])
 SPH_THETA = np.array([0.3, 1., 2., 0.7, 1.2, 0.5, 2.9, 1.5, 0.8, 0.], np.float32)
 SPH_PHI = np.array([0.1, 2., -1., 0.4, 3., 1., 5., 6.2, 0.3, 0.2], np.float32)
 B = np.array([0.2, 2., 2.5, 10., 50.], np.float32)
+# hyp2f1's derivatives: the series, the Euler transformation and the logarithmic expansion (in x).
+H2_GRAD = np.array([[1.5, 2., 3., .5], [.5, 1., 2.5, -.7], [2., .3, 4., .2], [-.5, 1.5, 1.5, .95],
+                    [3., -2., 2., .6], [1., 2.5, 5.5, .99], [1., 1., 2., .93]]).T
+# bessel_jn's backward recurrence overflows float32 for |z| below ~5 (NaN, as in JAX) and needs
+# more than n_iter = 50 steps beyond |z| ~ 30.
+BESSEL_Z = np.array([0., 1e-3, 1., -3.5, 5.5, 7., 10., 20., 30., 45., 60., np.inf, np.nan],
+                    np.float32)
+# hyp2f1 on a grid of non-positive integer a, b (polynomials) and c (poles), x < -1, x = 1 and
+# x > 1, then single cases: x = 0, a = 0 with c = 0, a pole, x > 1, Gauss's sum, d <= 0 at x = 1,
+# b = c, a = c, long polynomials, the logarithmic expansion (c - a - b = 0, 2, 1 near x = 1), NaN.
+# Left out: x near 1 where Euler's transformation cancels (neither JAX nor pyjax keeps the digits).
+# One call for all: JAX compiles its hyp2f1 for seconds per call site.
+H2_GRID = np.meshgrid([-3., -1., 0., 0.5, 1., 2.5], [-2., 0.3, 1., 3.5],
+                      [-4., 0., 0.5, 1., 2.5, 3.5, 7.], [-5., -1., -0.5, 0., 0.3, 0.8, 0.9, 1., 1.5],
+                      indexing="ij")
+H2_EDGES = np.array([
+    [1., 2., 0., 0.], [0., 2., 0., .5], [0., 2., 2., .5], [1., 2., -2., .5], [1.5, 2., 3., 2.],
+    [.5, .3, 2.5, 1.], [1., 2., 3., 1.], [1.5, 3., 3., .5], [1.5, 3., 3., -3.], [3., 1.5, 3., -2.],
+    [-12., .5, 2.5, .6], [.5, -60., 2.5, .05], [1., 1., 2., .95], [.5, 1., 3.5, .97],
+    [1.5, .5, 3., .99], [.5, .3, 2.5, -3.], [1., 2., 3., np.nan], [np.nan, 2., 3., .5],
+]).T
+H2_ARGS = [np.append(g.ravel(), e).astype(np.float32) for g, e in zip(H2_GRID, H2_EDGES)]
+# In float64, also x = 0.99 over the grid's (a, b, c): the digits survive Euler's transformation.
+H2_ARGS_F64 = [np.append(v, w).astype(float) for v, w in zip(
+    H2_ARGS, [g[..., 0].ravel() for g in H2_GRID[:3]] + [np.full(H2_GRID[0][..., 0].size, .99)])]
 
 UNARY = {  # name: argument
     "gammaln": X, "gammasgn": X, "loggamma": X, "gamma": X, "digamma": POS, "erf": X,
@@ -191,6 +216,19 @@ CASES.update({
     "sph_harm_y/grad": lambda L: L.top.grad(
         lambda t, p: sp(L).sph_harm_y(SPH_N[:9], SPH_M[:9], t, p).real.sum(), (0, 1))(
             L.np.asarray(SPH_THETA[:9]), L.np.asarray(SPH_PHI[:9])),
+    "bessel_jn": lambda L: sp(L).bessel_jn(BESSEL_Z, v=4),
+    "bessel_jn/2d": lambda L: sp(L).bessel_jn(BESSEL_Z[4:10].reshape(2, 3), v=2),
+    "bessel_jn/scalar": lambda L: sp(L).bessel_jn(10., v=3),
+    "bessel_jn/int": lambda L: sp(L).bessel_jn(np.array([6, 12]), v=1),
+    "bessel_jn/f16": lambda L: sp(L).bessel_jn(np.float16(8.), v=1),
+    "bessel_jn/n_iter": lambda L: sp(L).bessel_jn(BESSEL_Z, v=2, n_iter=90),
+    "bessel_jn/v_above_n_iter": lambda L: sp(L).bessel_jn(BESSEL_Z, v=6, n_iter=3),
+    "bessel_jn/v_negative": lambda L: sp(L).bessel_jn(BESSEL_Z, v=-1),
+    "bessel_jn/grad": lambda L: L.top.vmap(L.top.grad(lambda z: sp(L).bessel_jn(z, v=3).sum()))(
+        L.np.asarray(BESSEL_Z[4:9])),
+    "hyp2f1": lambda L: sp(L).hyp2f1(*H2_ARGS),
+    "hyp2f1/grad": lambda L: L.top.vmap(L.top.grad(sp(L).hyp2f1, (0, 1, 2, 3)))(
+        *(L.np.asarray(v) for v in H2_GRAD.astype(np.float32))),
     "expit/hessian": lambda L: L.top.hessian(lambda x: sp(L).expit(x).sum())(L.np.asarray(X[:4])),
 })
 
@@ -230,6 +268,14 @@ X64_CASES.update({
     "sph_harm_y/f64": lambda L: sp(L).sph_harm_y(SPH_N, SPH_M, SPH_THETA.astype(float),
                                                  SPH_PHI.astype(float)),
     "xlogy/int": lambda L: sp(L).xlogy(np.array([0, 2]), np.array([0, 3])),
+    "bessel_jn/f64": lambda L: sp(L).bessel_jn(BESSEL_Z.astype(float), v=4),
+    "bessel_jn/f32_in_x64": lambda L: sp(L).bessel_jn(BESSEL_Z, v=1),
+    "bessel_jn/scalar_f64": lambda L: sp(L).bessel_jn(0.5, v=2),
+    "bessel_jn/grad_f64": lambda L: L.top.vmap(L.top.grad(lambda z: sp(L).bessel_jn(z, v=3)[3]))(
+        L.np.asarray(BESSEL_Z[1:10].astype(float))),
+    "hyp2f1/f64": lambda L: sp(L).hyp2f1(*H2_ARGS_F64),
+    "hyp2f1/grad_f64": lambda L: L.top.vmap(L.top.grad(sp(L).hyp2f1, (0, 1, 2, 3)))(
+        *(L.np.asarray(v) for v in H2_GRAD)),
 })
 X64_TABLE = CaseTable(X64_CASES, enable_x64=True)
 
@@ -269,7 +315,8 @@ def test_jit_and_vmap_match_eager():
              ps.expi, ps.spence, lambda v: ps.expn(3, v), lambda v: ps.expn(v, 2.5),
              lambda v: ps.sici(v)[0], lambda v: ps.sici(v - 6)[1], lambda v: ps.fresnel(v)[0],
              lambda v: ps.fresnel(v - 3)[1], lambda v: ps.owens_t(v - 2, 1.5 - v / 10),
-             lambda v: ps.hyp1f1(v, 2.5, v - 1), lambda v: ps.wofz(v - 1j * v)]:
+             lambda v: ps.hyp1f1(v, 2.5, v - 1), lambda v: ps.wofz(v - 1j * v),
+             lambda v: ps.bessel_jn(v + 5, v=3), lambda v: ps.hyp2f1(v, 1.5, v + 2, 1 - v / 10)]:
     arg = x / 31.0 if fn is ps.ndtri else x
     eager = np.asarray(fn(arg))
     np.testing.assert_allclose(np.asarray(pyjax.jit(fn)(arg)), eager, rtol=1e-6)
@@ -306,6 +353,9 @@ def test_grads_match_finite_differences():
     lambda S: S.sici(np.complex64(1)),
     lambda S: S.fresnel(np.complex64(1)),
     lambda S: S.hyp1f1(1j, 2., 3.),
+    lambda S: S.hyp2f1(1j, 2., 3., 0.5),
+    lambda S: S.bessel_jn(1.0, v=1.5),
+    lambda S: S.bessel_jn(np.complex64(1j), v=1),
     lambda S: S.sph_harm_y(SPH_N, SPH_M, SPH_THETA, SPH_PHI, diff_n=0),
     lambda S: S.sph_harm_y(SPH_N.astype(np.float32), SPH_M, SPH_THETA, SPH_PHI),
 ])
@@ -329,7 +379,20 @@ def test_sph_harm_y_vmap_and_traced_n():
 
 
 def test_namespace():
-  missing = {"bessel_jn", "hyp2f1"}
-  expected = {n for n in dir(jax.scipy.special) if not n.startswith("_")} - missing
+  expected = {n for n in dir(jax.scipy.special) if not n.startswith("_")}
   assert set(ps.__all__) == expected
   assert pyjax.scipy.special is ps
+
+
+@pytest.mark.parametrize("args", [(1.5, 2., 3., 0.5), (1, 2, 3, np.array([0, 0.5])),
+                                  (np.float16(1.), 2., 3., 0.5), ([1.], 2., 3., 0.5),
+                                  (np.float32(1.), 2., 3., np.array([[0.5]]))])
+@pytest.mark.parametrize("enable_x64", [False, True])
+def test_hyp2f1_dtypes(args, enable_x64):
+  # The values are checked above; JAX compiles its hyp2f1 for seconds per call, so the dtype,
+  # weak type and shape rules are compared with its abstract evaluation.
+  with pyjax.enable_x64(enable_x64), jax.enable_x64(enable_x64):
+    expected = jax.eval_shape(jax.scipy.special.hyp2f1, *args)
+    result = ps.hyp2f1(*args)
+    assert (result.shape, result.dtype, result.weak_type) == (
+        expected.shape, expected.dtype, expected.weak_type)

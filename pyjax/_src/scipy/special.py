@@ -17,6 +17,7 @@ from pyjax import numpy as jnp
 from pyjax._src import core, dtypes, errors
 from pyjax._src.ad_api import jvp as _jvp
 from pyjax._src.custom_derivatives import custom_jvp
+from pyjax._src.jit import _hashable_static
 from pyjax._src.lax import special_math
 from pyjax._src.lax.elementwise import _weak_const
 from pyjax._src.lax.lax import _const
@@ -32,7 +33,7 @@ __all__ = [
     "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch", "polygamma", "rel_entr",
     "softmax", "xlog1py", "xlogy", "zeta", "erfcx", "dawsn", "expn", "exp1", "expi", "spence",
     "sici", "fresnel", "owens_t", "hyp1f1", "wofz",
-    "sph_harm_y",
+    "sph_harm_y", "bessel_jn", "hyp2f1",
 ]
 
 
@@ -1192,3 +1193,261 @@ def sph_harm_y(n, m, theta, phi, diff_n: int | None = None, n_max: int | None = 
   legendre = jnp.where((m < 0) & (m % 2 == 1), -legendre, legendre)
   angle = m.astype(phi.dtype) * phi
   return legendre * lax.complex(lax.cos(angle), lax.sin(angle))
+
+
+# ------------------------------------------------------------------------------------------------
+# Bessel functions of the first kind, by Miller's backward recurrence
+
+
+def _bessel_jn_recurrence(z, n_iter):
+  """J_0(z), ..., J_{n_iter}(z) stacked on a new leading axis: the recurrence
+  f_k = 2 (k + 1) / z f_{k+1} - f_{k+2} run downwards from f_{n_iter + 2} = 0,
+  f_{n_iter + 1} = 1e-16, normalized by J_0 + 2 (J_2 + J_4 + ...) = 1. As in JAX, nothing guards
+  against overflow (small |z| in float32 gives NaN) or too few steps for large |z|."""
+  def step(carry, k):
+    f_next2, f_next, norm = carry
+    f = 2.0 * (k + 1.0) * f_next / z - f_next2
+    norm = jnp.where(lax.rem(k, _const(k, 2)) == 0, norm + 2.0 * f, norm)
+    return (f_next, f, norm), f
+
+  zero = jnp.zeros_like(z)
+  init = (zero, jnp.full_like(z, 1e-16), zero)
+  ks = lax.iota(z.dtype, n_iter + 1)
+  (_, _, norm), fs = lax.scan(step, init, ks, reverse=True)
+  return fs / (norm - fs[0])
+
+
+def bessel_jn(z, *, v: int, n_iter: int = 50):
+  """The Bessel functions of the first kind J_0(z), ..., J_v(z) of real z, shape (v + 1, *z.shape)
+  (fewer rows when v > n_iter), computed by `n_iter` steps of backward recurrence (Zhang & Jin,
+  "Computation of Special Functions", 1996). `v` and `n_iter` are static."""
+  _hashable_static(v)
+  _hashable_static(n_iter)
+  z, = promote_args_inexact("bessel_jn", jnp.asarray(z))
+  if z.dtype == np.complex128:  # JAX rejects complex64 only later (in the recurrence's rem)
+    raise ValueError("complex input not supported.")
+  v = core.concrete_or_error(operator.index, v, "Argument v of bessel_jn.")
+  n_iter = core.concrete_or_error(int, n_iter, "Argument n_iter of bessel_jn.")
+  return _bessel_jn_recurrence(z, n_iter)[:v + 1]
+
+
+# ------------------------------------------------------------------------------------------------
+# The Gauss hypergeometric function, after Pearson, Olver & Porter (2014), arXiv:1407.7786
+
+_HYP2F1_MAX_TERMS = 250
+
+
+def _loop_elementwise(keep_going, step, state, where=True):
+  """A while loop per element: `step` (elementwise on the tuple `state`) is applied to the
+  elements where `where` and `keep_going(state)` hold, until none is left. Elements outside
+  `where` never step, so a caller can run a loop only on the elements whose result it uses."""
+  state = tuple(jnp.broadcast_arrays(*state))
+
+  def active(s):
+    return keep_going(s) & where
+
+  def body(s):
+    go = active(s)
+    return tuple(jnp.where(go, new, old) for new, old in zip(step(s), s))
+
+  return lax.while_loop(lambda s: jnp.any(active(s)), body, state)
+
+
+def _hyp2f1_series(a, b, c, x, where):
+  """sum_k (a)_k (b)_k / (c)_k x^k / k!, until a term is within eps of the sum or 250 terms."""
+  eps = _const(x, dtypes.finfo(x.dtype).eps)
+
+  def step(s):
+    total, term, k = s
+    return total + term, term * ((a + k - 1) * (b + k - 1) / (c + k - 1) / k * x), k + 1
+
+  def keep_going(s):
+    total, term, k = s
+    return (k < _HYP2F1_MAX_TERMS) & (lax.abs(term) > eps * lax.abs(total))
+
+  one = jnp.ones_like(x)
+  return _loop_elementwise(keep_going, step, (jnp.zeros_like(x), one, one), where)[0]
+
+
+def _hyp2f1_polynomial(a, b, c, x, where):
+  """The terminating series, a a non-positive integer: sum_{k <= |a|} (a)_k (b)_k / (c)_k x^k / k!
+  (its sign flips written with |a|, as in JAX, and stepping while k < |a| + 1)."""
+  a = lax.abs(a)
+
+  def step(s):
+    total, term, i = s
+    term = term * (-(a - i + 1) / (c + i - 1) * (b + i - 1) / i * x)
+    return total + term, term, i + 1
+
+  def keep_going(s):
+    return s[2] < a + 1
+
+  one = jnp.ones_like(x)
+  return _loop_elementwise(keep_going, step, (one, one, one), where)[0]
+
+
+def _hyp2f1_integer_d(a, b, c, x, where):
+  """2F1 for c - a - b = m an integer, near x = 1, by the logarithmic expansions in s = 1 - x
+  (Abramowitz & Stegun 15.3.10-12): a finite sum of |m| terms in powers of s, plus an infinite one
+  with digamma weights (up to 250 terms)."""
+  eps = _const(x, dtypes.finfo(x.dtype).eps)
+  d = c - a - b
+  s = 1 - x
+  m = lax.round(d)
+  upper = m >= 0  # c = a + b + |m| (15.3.11); else c = a + b - |m| (15.3.12)
+  zero = jnp.zeros_like(d)
+  e = jnp.where(upper, d, -d)  # |m|, unrounded
+  shift_inf = jnp.where(upper, d, zero)  # shifts a and b in the infinite sum
+  shift_fin = jnp.where(upper, zero, d)  # ... and in the finite one
+  count = jnp.where(upper, m, -m).astype(np.int32)
+  log_s = lax.log(s)
+  a_inf, b_inf = a + shift_inf, b + shift_inf
+
+  # Infinite sum: sum_n (a_inf)_n (b_inf)_n / (n! (n + |m|)!) s^n
+  #   * [psi(n + 1) + psi(n + |m| + 1) - psi(a_inf + n) - psi(b_inf + n) - log s].
+  one = _const(x, 1)
+  y0 = (digamma(one) + digamma(1 + e) - digamma(a_inf) - digamma(b_inf) - log_s) / gamma(e + 1)
+  p0 = a_inf * b_inf * s / gamma(e + 2)
+
+  def inf_step(st):
+    y, p, q, t = st
+    q = p * (digamma(1 + t) + digamma(1 + t + e) - digamma(a_inf + t) - digamma(b_inf + t) - log_s)
+    p = p * (s * (a_inf + t) / (t + 1)) * ((b_inf + t) / (t + 1 + e))
+    return y + q, p, q, t + 1
+
+  def inf_keep_going(st):
+    y, _, q, t = st
+    return (t < _HYP2F1_MAX_TERMS) & (lax.abs(q) >= eps * lax.abs(y))
+
+  y = _loop_elementwise(inf_keep_going, inf_step, (y0, p0, y0, jnp.ones_like(x)), where)[0]
+
+  # Finite sum: sum_{n < |m|} (a_fin)_n (b_fin)_n / ((1 - |m|)_n n!) s^n.
+  a_fin, b_fin = a + shift_fin, b + shift_fin
+
+  def fin_step(st):
+    total, p, t, i = st
+    p = p * (s * (a_fin + t) * (b_fin + t) / (1 - e + t)) / (t + 1)
+    return total + p, p, t + 1, i + 1
+
+  def fin_keep_going(st):
+    return st[3] < count
+
+  finite = _loop_elementwise(
+      fin_keep_going, fin_step, (one, one, jnp.zeros_like(x), jnp.ones_like(count)), where)[0]
+
+  gamma_c = gamma(c)
+  finite = finite * (gamma(e) * gamma_c / (gamma(a_inf) * gamma(b_inf)))
+  log_part = y * (gamma_c / (gamma(a_fin) * gamma(b_fin)))
+  log_part = jnp.where(count % 2 == 1, -log_part, log_part)
+  s_m = s ** m
+  result = jnp.where(m > 0, log_part * s_m + finite, log_part + finite * s_m)
+  return jnp.where(m == 0, y * gamma_c / (gamma(a) * gamma(b)), result)
+
+
+def _is_nonpositive_integer(v, eps):
+  return (v <= 0) & (lax.abs(v - lax.round(v)) < eps)
+
+
+def _hyp2f1_direct(a, b, c, x, where):
+  """2F1 without a transformation of x: the terminating polynomial when a or b is a non-positive
+  integer, the logarithmic expansion for x > 0.9 when c - a - b is an integer, the plain series
+  otherwise. Each is evaluated only on the elements (of `where`) that use it."""
+  eps = _const(x, 50 * dtypes.finfo(x.dtype).eps)
+  a_int, b_int = _is_nonpositive_integer(a, eps), _is_nonpositive_integer(b, eps)
+  terminating = a_int | b_int
+  d = c - a - b
+  integer_d = (x > 0.9) & ~terminating & (lax.abs(d - lax.round(d)) < eps)
+  # The polynomial's degree: the more negative of a and b, unless c is a non-positive integer
+  # above it (the series would meet the pole of (c)_k first).
+  c_pole_first = (lax.rem(c, _const(c, 1)) == 0) & (c <= 0) & (c > b)
+  swap = (b < a) & (lax.abs(b - lax.round(b)) < eps) & ~c_pole_first
+  polynomial = _hyp2f1_polynomial(jnp.where(swap, b, a), jnp.where(swap, a, b), c, x,
+                                  where & terminating)
+  return jnp.select(
+      [terminating, integer_d],
+      [polynomial, _hyp2f1_integer_d(a, b, c, x, where & integer_d)],
+      _hyp2f1_series(a, b, c, x, where & ~terminating & ~integer_d))
+
+
+@custom_jvp
+def _hyp2f1(a, b, c, x):
+  eps = _const(x, 50 * dtypes.finfo(x.dtype).eps)
+  one = _const(x, 1)
+  d = c - a - b
+  s = 1 - x
+  c_pole = (c == 0) | ((c < 0) & (lax.rem(c, one) == 0))
+  # Euler's transformation F = s^d F(c - a, c - b; c; x) for d <= -1, except for x > 1 with a
+  # non-integer d (where s^d is not real).
+  euler = (d <= -1) & ~((lax.abs(d - lax.round(d)) >= eps) & (s < 0))
+  cases = [
+      (x == 0) | (((a == 0) | (b == 0)) & (c != 0)),
+      c_pole,
+      euler,
+      (d <= 0) & (x == 1),
+      (x < 1) & (b == c),
+      (x < 1) & (a == c),
+      x > 1,
+      x == 1,
+  ]
+  # The first case that holds decides (as JAX does); the series run only where they are used.
+  decided = jnp.zeros(x.shape, bool)
+  chosen = []
+  for case in cases + [jnp.ones(x.shape, bool)]:
+    chosen.append(case & ~decided)
+    decided = decided | case
+  inf = _const(x, np.inf)
+  gauss = gamma(c) * gamma(d) / (gamma(c - a) * gamma(c - b))  # Gauss's sum at x = 1
+  values = [
+      jnp.ones_like(x),
+      jnp.full_like(x, inf),
+      s ** d * _hyp2f1_direct(c - a, c - b, c, x, chosen[2]),
+      jnp.full_like(x, inf),
+      s ** -a,
+      s ** -b,
+      jnp.full_like(x, inf),
+      gauss,
+      _hyp2f1_direct(a, b, c, x, chosen[8]),
+  ]
+  return jnp.select(chosen, values)
+
+
+def _hyp2f1_parameter_derivative(a, b, c, x, weight):
+  """sum_{k >= 1} (a)_k (b)_k / (c)_k x^k / k! * weight(k), the derivative of the series in a
+  parameter, until a term (unweighted) is within eps of the sum or 250 terms."""
+  eps = _const(x, dtypes.finfo(x.dtype).eps)
+
+  def step(s):
+    total, term, k = s
+    return total + term * weight(k), term * ((a + k) * (b + k) / (c + k) / (k + 1) * x), k + 1
+
+  def keep_going(s):
+    total, term, k = s
+    return (k < _HYP2F1_MAX_TERMS) & (lax.abs(term) / lax.abs(total) > eps)
+
+  first = a * b / c * x
+  return _loop_elementwise(keep_going, step, (jnp.zeros_like(x), first, jnp.ones_like(x)))[0]
+
+
+_hyp2f1.defjvps(
+    lambda a_dot, _, a, b, c, x: a_dot * _hyp2f1_parameter_derivative(
+        a, b, c, x, lambda k: digamma(a + k) - digamma(a)),
+    lambda b_dot, _, a, b, c, x: b_dot * _hyp2f1_parameter_derivative(
+        a, b, c, x, lambda k: digamma(b + k) - digamma(b)),
+    lambda c_dot, _, a, b, c, x: c_dot * _hyp2f1_parameter_derivative(
+        a, b, c, x, lambda k: digamma(c) - digamma(c + k)),
+    lambda x_dot, _, a, b, c, x: x_dot * (a * b / c * _hyp2f1(a + 1, b + 1, c + 1, x)),
+)
+
+
+def hyp2f1(a, b, c, x):
+  """The Gauss hypergeometric function 2F1(a, b; c; x) = sum_k (a)_k (b)_k / (c)_k x^k / k!.
+
+  Real arguments, with JAX's choices: the series for x < 1 (Euler's transformation when
+  c - a - b <= -1, a logarithmic expansion for x > 0.9 when c - a - b is an integer, the
+  polynomial when a or b is a non-positive integer, up to 250 terms otherwise); Gauss's sum at
+  x = 1; inf for x > 1 and for c a non-positive integer. Differentiable in all four arguments
+  (the parameter derivatives by their series)."""
+  a, b, c, x = promote_args_inexact("hyp2f1", *(jnp.asarray(v) for v in (a, b, c, x)))
+  a, b, c, x = (lax.convert_element_type(v, v.dtype) for v in  # never weakly typed, as in JAX
+                jnp.broadcast_arrays(a, b, c, x))
+  return _hyp2f1(a, b, c, x)
