@@ -137,3 +137,105 @@ def test_approx_top_k_grad_matches_oracle():
   diff = (np.asarray(pyjax.lax.approx_min_k(x + eps * tangent, 3)[0])
           - np.asarray(pyjax.lax.approx_min_k(x - eps * tangent, 3)[0])) / (2 * eps)
   np.testing.assert_allclose(np.asarray(out_tangent), diff, rtol=1e-2, atol=1e-3)
+
+
+# ------------------------------------------------------------------------------------------------
+# accuracy= of the transcendental functions: lax.AccuracyMode, lax.Tolerance
+
+ACCURACY_FUNCTIONS = ("cbrt", "cos", "exp", "exp2", "expm1", "log", "log1p", "logistic", "rsqrt",
+                      "sin", "sqrt", "tan", "tanh")
+POSITIVE = np.array([0.25, 0.5, 1.5, 3.0], np.float32)
+
+
+def _accuracies(L):
+  return {"highest": L.lax.AccuracyMode.HIGHEST, "default": L.lax.AccuracyMode.DEFAULT,
+          "tolerance": L.lax.Tolerance(atol=1e-3, rtol=0.0, ulps=2)}
+
+
+@pytest.mark.parametrize("name", ACCURACY_FUNCTIONS)
+def test_accuracy_values_and_jit_match_oracle(name):
+  jax = oracle()
+  for kind in ("highest", "tolerance"):
+    def f(L):
+      accuracy = _accuracies(L)[kind]
+      return lambda x: getattr(L.lax, name)(x, accuracy=accuracy)
+    expected = jax.jit(f(jax))(POSITIVE)
+    assert_same_outcome(("ok", f(pyjax)(POSITIVE)), ("ok", expected), tol=(1e-6, 1e-6),
+                        what=f"{name}[{kind}]: ")
+    assert_same_outcome(("ok", pyjax.jit(f(pyjax))(POSITIVE)), ("ok", expected),
+                        tol=(1e-6, 1e-6), what=f"jit {name}[{kind}]: ")
+
+
+def test_accuracy_jaxpr_text_matches_oracle():
+  jax = oracle()
+  for name in ACCURACY_FUNCTIONS:
+    for kind in ("highest", "default", "tolerance"):
+      def f(L):
+        accuracy = _accuracies(L)[kind]
+        return lambda x: getattr(L.lax, name)(x, accuracy=accuracy)
+      got = str(pyjax.make_jaxpr(f(pyjax))(POSITIVE))
+      expected = str(jax.make_jaxpr(f(jax))(POSITIVE))
+      # A Tolerance prints as an object of its library's module.
+      got = got.replace("pyjax._src.lax.precision.Tolerance", "jax._src.lax.lax.Tolerance")
+      assert got == expected
+  # accuracy=None is left out of the equation.
+  assert str(pyjax.make_jaxpr(lambda x: pyjax.lax.exp(x, accuracy=None))(POSITIVE)) == str(
+      jax.make_jaxpr(lambda x: jax.lax.exp(x, accuracy=None))(POSITIVE))
+
+
+def test_invalid_accuracy_errors_match_oracle():
+  jax = oracle()
+  for bad in ("highest", 3, (1e-3, 0, 2)):
+    for transform in ("eager", "jit", "vmap", "grad"):
+      def run(L):
+        fn = lambda x: L.lax.sin(x, accuracy=bad)
+        if transform == "eager":
+          return fn(POSITIVE)
+        if transform == "jit":
+          return L.jit(fn)(POSITIVE)
+        if transform == "vmap":
+          return L.vmap(fn)(POSITIVE)
+        return L.grad(fn)(1.0)
+      p_out, j_out = outcome(run, pyjax), outcome(run, jax)
+      assert_same_outcome(p_out, j_out, what=f"{bad!r} {transform}: ")
+      assert str(p_out[1]) == str(j_out[1]) == f"Accuracy {bad} not supported"
+    # Staging alone checks nothing: the value is printed as given.
+    text = lambda L: str(L.make_jaxpr(lambda x: L.lax.exp(x, accuracy=bad))(POSITIVE))
+    assert text(pyjax) == text(jax)
+  unhashable = lambda L: L.lax.exp(POSITIVE, accuracy=[1])
+  assert_same_outcome(outcome(unhashable, pyjax), outcome(unhashable, jax))
+  # Functions without the argument reject it.
+  other = lambda L: L.lax.sinh(POSITIVE, accuracy=L.lax.AccuracyMode.HIGHEST)
+  assert_same_outcome(outcome(other, pyjax), outcome(other, jax))
+
+
+@pytest.mark.parametrize("kwargs", [dict(atol=-1.0), dict(rtol=-0.5), dict(ulps=-1), dict(),
+                                    dict(atol=0.0, rtol=0.0, ulps=0)])
+def test_tolerance_validation_matches_oracle(kwargs):
+  p_out = outcome(lambda: pyjax.lax.Tolerance(**kwargs))
+  j_out = outcome(lambda: oracle().lax.Tolerance(**kwargs))
+  assert p_out[0] == j_out[0] == "raise"
+  assert type(p_out[1]) is type(j_out[1]) and str(p_out[1]) == str(j_out[1])
+
+
+def test_tolerance_and_accuracy_mode_objects():
+  jax = oracle()
+  t = pyjax.lax.Tolerance(atol=1e-3, ulps=2)
+  assert (t.atol, t.rtol, t.ulps) == (1e-3, 0.0, 2)
+  # Compared by identity, as in JAX (two equal-looking tolerances are distinct parameters).
+  assert t == t and t != pyjax.lax.Tolerance(atol=1e-3, ulps=2)
+  assert hash(t) == hash(t)
+  for member in pyjax.lax.AccuracyMode:
+    assert (str(member), member.value) == (str(jax.lax.AccuracyMode[member.name]),
+                                           jax.lax.AccuracyMode[member.name].value)
+  assert [m.name for m in pyjax.lax.AccuracyMode] == [m.name for m in jax.lax.AccuracyMode]
+
+
+def test_accuracy_vmap_and_grad_match_oracle():
+  jax = oracle()
+  for name in ("tanh", "log", "logistic", "sin", "cos", "expm1", "rsqrt"):
+    def g(L):
+      accuracy = L.lax.AccuracyMode.HIGHEST
+      return L.vmap(L.grad(lambda x: getattr(L.lax, name)(x, accuracy=accuracy)))
+    np.testing.assert_allclose(np.asarray(g(pyjax)(POSITIVE)), np.asarray(g(jax)(POSITIVE)),
+                               rtol=2e-6, err_msg=name)

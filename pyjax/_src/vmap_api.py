@@ -43,7 +43,8 @@ def _broadcast_to_treedef(axis_tree, treedef) -> list | None:
   node = treedef.node_data()
   if type(axis_tree) in (tuple, list) and node == (type(axis_tree), None):
     children = list(axis_tree)
-  elif type(axis_tree) is dict and node is not None and node[0] is dict and set(node[1]) == set(axis_tree):
+  elif (type(axis_tree) is dict and node is not None and node[0] is dict
+        and set(node[1]) == set(axis_tree)):
     children = [axis_tree[key] for key in node[1]]
   else:
     return None

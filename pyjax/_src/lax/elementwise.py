@@ -16,6 +16,7 @@ from pyjax._src.backend import xp
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import reductions as _red
 from pyjax._src.lax import special_math
+from pyjax._src.lax.precision import ACCURACY_FUNCTIONS, check_accuracy
 from pyjax._src.lax import structural as _st
 from pyjax._src.lax.utils import (ANY, BOOL, COMPLEX, FLOATING, INEXACT, INTEGER, broadcasting_shape,
                                   check_dtype, check_same_dtypes, standard_primitive)
@@ -126,6 +127,9 @@ def _shift_right_arithmetic(x, y):
 
 def _shift_right_logical(x, y):
   unsigned = np.dtype(f"uint{x.dtype.itemsize * 8}")
+  if x.ndim and y.size == 1 and 0 <= y.item() < x.dtype.itemsize * 8:
+    # One in-range amount (random.uniform's mantissa shift): a single pass, no fix-ups.
+    return xp.right_shift(x.view(unsigned), y.astype(unsigned)).view(x.dtype)
   out = xp.right_shift(x.view(unsigned) if x.ndim else x.astype(unsigned),
                        xp.where(_shift_amount_out_of_range(x, y), 0, y).astype(unsigned))
   return xp.where(_shift_amount_out_of_range(x, y), 0, out.astype(x.dtype)).astype(x.dtype)
@@ -167,6 +171,20 @@ def _complex_greater(x, y):
   return (x.real > y.real) | ((x.real == y.real) & (x.imag > y.imag))
 
 
+def _fix_zero_ties(out, zero, x, y, prefer_negative: bool):
+  """`out` (a max or min) with its ties between zeros of opposite signs at `zero` resolved: the
+  negative zero if `prefer_negative`, else the positive one. Only the zero results are visited
+  (few, in a large array: random.uniform's final clamp runs this)."""
+  if out.ndim == 0:
+    pick_x = xp.signbit(x) == prefer_negative
+    return xp.where(x == y, xp.where(pick_x, x, y), out)
+  index = xp.nonzero(zero)
+  xs, ys = xp.broadcast_to(x, out.shape)[index], xp.broadcast_to(y, out.shape)[index]
+  pick_x = xp.signbit(xs) == prefer_negative
+  out[index] = xp.where(xs == ys, xp.where(pick_x, xs, ys), out[index])
+  return out
+
+
 def _max(x, y):
   if dtypes.issubdtype(x.dtype, np.complexfloating):
     # XLA picks y unless x is greater, so NaNs do not propagate from x.
@@ -177,7 +195,7 @@ def _max(x, y):
     # results can be such ties; skip the fix-up (several passes) when there are none.
     zero = out == 0
     if zero.any():
-      out = xp.where(zero & (x == y), xp.where(xp.signbit(x), y, x), out)
+      out = _fix_zero_ties(out, zero, x, y, prefer_negative=False)
     return out.astype(x.dtype, copy=False)
   return out
 
@@ -189,7 +207,7 @@ def _min(x, y):
   if dtypes.issubdtype(x.dtype, np.floating):
     zero = out == 0
     if zero.any():
-      out = xp.where(zero & (x == y), xp.where(xp.signbit(x), x, y), out)
+      out = _fix_zero_ties(out, zero, x, y, prefer_negative=True)
     return out.astype(x.dtype, copy=False)
   return out
 
@@ -328,6 +346,8 @@ def _unary(name, impl, accepted, out_dtype):
     return x.dtype if out_dtype is None else out_dtype(x.dtype)
 
   def eager(x, **params):
+    if "accuracy" in params:  # the CPU computes every requested accuracy the same way
+      check_accuracy(params.pop("accuracy"))
     out = impl(x, **params)
     return out if out_dtype is not None or out.dtype == x.dtype else out.astype(x.dtype)
 
@@ -556,11 +576,39 @@ UNARY_DERIVATIVES = {
     "bessel_i1e": _bessel_i1e_jvp,
 }
 
+def _logistic_at(x, accuracy):
+  return logistic_p.bind(x, accuracy=accuracy)
+
+
+# Where JAX differentiates f[accuracy=...] by another formula than f's (one that is accurate
+# where the default loses digits), the formula it uses, the accuracy carried into it.
+ACCURACY_DERIVATIVES = {
+    "tanh": lambda g, ans, x, accuracy: mul_p.bind(g, mul_p.bind(_weak_const(x, 4), mul_p.bind(
+        _logistic_at(mul_p.bind(_weak_const(x, 2), x), accuracy),
+        _logistic_at(mul_p.bind(_weak_const(x, -2), x), accuracy)))),
+    "logistic": lambda g, ans, x, accuracy: mul_p.bind(g, mul_p.bind(
+        ans, logistic_p.bind(neg_p.bind(x)))),
+    "cos": lambda g, ans, x, accuracy: mul_p.bind(g, neg_p.bind(sin_p.bind(x, accuracy=accuracy))),
+    "expm1": lambda g, ans, x, accuracy: mul_p.bind(g, exp_p.bind(x, accuracy=accuracy)),
+}
+
+
+def _with_accuracy(name, rule):
+  accurate_rule = ACCURACY_DERIVATIVES.get(name)
+
+  def jvp_rule(g, ans, x, accuracy=None):
+    if accuracy is None or accurate_rule is None:
+      return rule(g, ans, x)
+    return accurate_rule(g, ans, x, accuracy)
+  return jvp_rule
+
+
 for _name, _rule in UNARY_DERIVATIVES.items():
   if _rule is None:
     ad.defjvp_zero(unary_primitives[_name])
   else:
-    ad.defjvp2(unary_primitives[_name], _rule)
+    ad.defjvp2(unary_primitives[_name],
+               _with_accuracy(_name, _rule) if _name in ACCURACY_FUNCTIONS else _rule)
 
 ad.deflinear(neg_p, lambda ct, x: [neg_p.bind(ct)])
 ad.deflinear(real_p, lambda ct, x: [complex_p.bind(ct, _weak_const(ct, 0))])

@@ -14,7 +14,7 @@ from pyjax._src.lax import elementwise as _ew
 from pyjax._src.lax import reductions as _red
 from pyjax._src.lax import structural as _st
 from pyjax._src.lax.elementwise import RoundingMethod
-from pyjax._src.lax.precision import canonicalize_precision
+from pyjax._src.lax.precision import ACCURACY_FUNCTIONS, canonicalize_precision
 from pyjax._src.lax.utils import canonicalize_shape
 
 
@@ -23,6 +23,20 @@ def _unary_function(primitive, public_name):
     return primitive.bind(x)
   fn.__name__ = fn.__qualname__ = public_name
   fn.__doc__ = f"Elementwise `{primitive.name}` (the `{primitive.name}` primitive)."
+  return fn
+
+
+def _accuracy_function(primitive, public_name):
+  def fn(x, *, accuracy=None):
+    # JAX leaves `accuracy=None` out of the equation and checks other values when it runs;
+    # an unhashable one fails at once (TypeError), as every equation parameter must hash.
+    if accuracy is None:
+      return primitive.bind(x)
+    hash(accuracy)
+    return primitive.bind(x, accuracy=accuracy)
+  fn.__name__ = fn.__qualname__ = public_name
+  fn.__doc__ = (f"Elementwise `{primitive.name}` (the `{primitive.name}` primitive); `accuracy` "
+                "is None, a `lax.AccuracyMode` or a `lax.Tolerance`.")
   return fn
 
 
@@ -37,7 +51,8 @@ def _binary_function(primitive, public_name):
 _PUBLIC_NAMES = {"not": "bitwise_not", "and": "bitwise_and", "or": "bitwise_or",
                  "xor": "bitwise_xor"}
 for _name, _p in _ew.unary_primitives.items():
-  globals()[_PUBLIC_NAMES.get(_name, _name)] = _unary_function(_p, _PUBLIC_NAMES.get(_name, _name))
+  _maker = _accuracy_function if _name in ACCURACY_FUNCTIONS else _unary_function
+  globals()[_PUBLIC_NAMES.get(_name, _name)] = _maker(_p, _PUBLIC_NAMES.get(_name, _name))
 for _name, _p in _ew.binary_primitives.items():
   globals()[_PUBLIC_NAMES.get(_name, _name)] = _binary_function(_p, _PUBLIC_NAMES.get(_name,
                                                                                        _name))

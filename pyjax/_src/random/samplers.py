@@ -195,8 +195,21 @@ def uniform(key, shape: Sequence[int] = (), dtype=None, minval=0., maxval=1., *,
 
 
 def _uniform(key, minval, maxval, shape: tuple, dtype):
-  minval = lax.broadcast_to_rank(lax.convert_element_type(minval, dtype), len(shape))
-  maxval = lax.broadcast_to_rank(lax.convert_element_type(maxval, dtype), len(shape))
+  minval = lax.convert_element_type(minval, dtype)
+  maxval = lax.convert_element_type(maxval, dtype)
+  if isinstance(minval, core.Tracer) or isinstance(maxval, core.Tracer):
+    span = None
+  else:
+    # Concrete bounds (as normal's) keep a concrete span under jit too, where the broadcasts below
+    # would make it a tracer: _fused_multiply_add then sees an exact span and skips the error-free
+    # product. NumPy's subtraction rounds as lax.sub does.
+    with np.errstate(all="ignore"):
+      span = np.asarray(maxval) - np.asarray(minval)
+    span = np.reshape(span, (1,) * (len(shape) - span.ndim) + span.shape)
+  minval = lax.broadcast_to_rank(minval, len(shape))
+  maxval = lax.broadcast_to_rank(maxval, len(shape))
+  if span is None:
+    span = lax.sub(maxval, minval)
   finfo = dtypes.finfo(dtype)
   nbits, nmant = finfo.bits, finfo.nmant
   if nbits not in (8, 16, 32, 64):
@@ -210,7 +223,7 @@ def _uniform(key, minval, maxval, shape: tuple, dtype):
   float_bits = lax.shift_right_logical(bits, np.array(rng_bits - nmant, uint_dtype))
   float_bits = lax.bitwise_or(float_bits, np.array(1.0, dtype).view(uint_dtype))
   floats = lax.sub(lax.bitcast_convert_type(float_bits, dtype), np.array(1.0, dtype))
-  scaled = _fused_multiply_add(floats, lax.sub(maxval, minval), minval)
+  scaled = _fused_multiply_add(floats, span, minval)
   if scaled.shape != shape:
     scaled = lax.reshape(scaled, shape)
   return lax.max(minval, scaled)

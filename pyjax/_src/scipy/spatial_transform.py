@@ -13,7 +13,7 @@ import typing
 import numpy as np
 
 from pyjax import numpy as jnp
-from pyjax._src.numpy.util import check_arraylike, promote_dtypes_inexact
+from pyjax._src.numpy.util import promote_dtypes_inexact
 
 Array = typing.Any
 
