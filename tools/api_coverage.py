@@ -30,6 +30,16 @@ NAMESPACES = [
     ("jax.scipy.special", "pyjax.scipy.special"),
     ("jax.scipy.stats", "pyjax.scipy.stats"),
     ("jax.scipy.linalg", "pyjax.scipy.linalg"),
+    ("jax.scipy.optimize", "pyjax.scipy.optimize"),
+    ("jax.scipy.sparse", "pyjax.scipy.sparse"),
+    ("jax.scipy.sparse.linalg", "pyjax.scipy.sparse.linalg"),
+    ("jax.scipy.interpolate", "pyjax.scipy.interpolate"),
+    ("jax.scipy.cluster.vq", "pyjax.scipy.cluster.vq"),
+    ("jax.scipy.spatial.transform", "pyjax.scipy.spatial.transform"),
+    ("jax.scipy.signal", "pyjax.scipy.signal"),
+    ("jax.scipy.fft", "pyjax.scipy.fft"),
+    ("jax.scipy.integrate", "pyjax.scipy.integrate"),
+    ("jax.scipy.ndimage", "pyjax.scipy.ndimage"),
 ]
 
 # Names deliberately left out of pyjax, by oracle namespace, with the reason.
