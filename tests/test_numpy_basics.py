@@ -779,3 +779,42 @@ def test_nan_and_inf_results_raise_no_numpy_warnings():
   assert run.stdout.split() == ["nan", "inf", "nan", "inf"]
   warned = [line for line in run.stderr.splitlines() if "RuntimeWarning" in line]
   assert len(warned) == 1 and "<string>" in warned[0], run.stderr
+
+
+# ------------------------------------------------------------------------------------------------
+# Integer and boolean inputs under x64: JAX computes 8-32-bit integers and bools in float32 (only
+# 64-bit integers and weak Python ints in float64), and numeric-only functions see bools as int32.
+
+_INT_SWEEP = {
+    "sin": lambda np_, a, b: np_.sin(a), "sqrt": lambda np_, a, b: np_.sqrt(a),
+    "true_divide": lambda np_, a, b: np_.true_divide(a, b), "mean": lambda np_, a, b: np_.mean(a),
+    "var": lambda np_, a, b: np_.var(a), "arctan2": lambda np_, a, b: np_.arctan2(a, b),
+    "median": lambda np_, a, b: np_.median(a), "nanmedian": lambda np_, a, b: np_.nanmedian(a),
+    "percentile": lambda np_, a, b: np_.percentile(a, b),
+    "nanpercentile": lambda np_, a, b: np_.nanpercentile(a, 30),
+    "quantile": lambda np_, a, b: np_.quantile(a, np.float64(0.3)),
+    "sort_complex": lambda np_, a, b: np_.sort_complex(a), "square": lambda np_, a, b: np_.square(a),
+    "power": lambda np_, a, b: np_.power(a, b), "floor_divide": lambda np_, a, b: np_.floor_divide(a, b),
+    "fmod": lambda np_, a, b: np_.fmod(a, b), "mod": lambda np_, a, b: np_.mod(a, b),
+    "divmod": lambda np_, a, b: np_.divmod(a, b), "left_shift": lambda np_, a, b: np_.left_shift(a, b),
+    "right_shift": lambda np_, a, b: np_.right_shift(a, b),
+    "full_like": lambda np_, a, b: np_.full_like(a, b),
+    "full_like/shape": lambda np_, a, b: np_.full_like(a, b, shape=(2, 3), dtype=np.float32),
+    "take": lambda np_, a, b: np_.take(a, b.astype(bool)),
+    "round": lambda np_, a, b: np_.round(a), "kron": lambda np_, a, b: np_.kron(a, b),
+    "ediff1d": lambda np_, a, b: np_.ediff1d(a),
+    "split": lambda np_, a, b: np_.split(np_.arange(4), b[:1] > 1),
+    "clip/complex": lambda np_, a, b: np_.clip(a, 0j, 2),
+    "linspace": lambda np_, a, b: np_.linspace(a, b, 3), "sin/0d": lambda np_, a, b: np_.sin(a[0]),
+}
+
+
+@pytest.mark.parametrize("enable_x64", [False, True])
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int16", "int32", "int64"])
+@pytest.mark.parametrize("name", sorted(_INT_SWEEP))
+def test_integer_and_bool_inputs_match_oracle(name, dtype, enable_x64):
+  a, b = np.array([1, 2, 3], dtype), np.array([2, 1, 1], dtype)
+  with x64(enable_x64):
+    p_out = outcome(_INT_SWEEP[name], pnp, a, b)
+    j_out = outcome(_INT_SWEEP[name], jnp, a, b)
+    assert_same_outcome(p_out, j_out, tol=F32, what=f"{name}({dtype}): ")

@@ -8,6 +8,7 @@ import numpy as np
 
 from pyjax._src import dtypes
 from pyjax._src.lax import lax
+from pyjax._src.lax.utils import check_dtype
 from pyjax._src.lax.control_flow import associative_scan
 from pyjax._src.numpy import reductions, ufuncs
 from pyjax._src.numpy.lax_numpy import broadcast_to, concatenate, ravel, reshape, where
@@ -63,6 +64,8 @@ def ediff1d(ary, to_end=None, to_begin=None):
   (cast to `ary`'s dtype) joined at the ends."""
   check_arraylike("ediff1d", ary)
   flat = ravel(asarray_or_scalar(ary))
+  # Unlike diff, JAX's ediff1d subtracts booleans too, which lax.sub refuses.
+  check_dtype("sub", flat.dtype, (np.integer, np.floating, np.complexfloating), 0)
   result = _first_difference(flat, 0) if flat.size else flat
   parts = [result]
   for position, extra in ((0, to_begin), (1, to_end)):

@@ -134,10 +134,17 @@ empty_like = _like("empty_like", 0)
 
 
 def full_like(a, fill_value, dtype=None, shape=None, *, device=None):
-  """An array filled with `fill_value` with the shape and dtype of `a`."""
+  """An array filled with `fill_value` (a scalar, or an array to broadcast) with the shape and
+  dtype of `a`."""
   if dtype is not None:
     dtype = dtypes.check_user_dtype_supported(dtype, "full_like")
-  return lax.full_like(a, fill_value, dtype, None if shape is None else _shape(shape, "full_like"))
+  shape = None if shape is None else _shape(shape, "full_like")
+  if np.ndim(fill_value) == 0:
+    return lax.full_like(a, fill_value, dtype, shape)
+  from pyjax._src.numpy.lax_numpy import broadcast_to
+  aval = core.get_aval(a)
+  return broadcast_to(asarray(fill_value, dtype=dtype or aval.dtype),
+                      aval.shape if shape is None else shape)
 
 
 def _shape(shape, fun_name):

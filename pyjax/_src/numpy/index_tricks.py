@@ -64,6 +64,8 @@ def take(a, indices, axis: int | None = None, out=None, mode: str | None = None,
   if out is not None:
     raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
   a, indices = asarray_or_scalar(a), asarray_or_scalar(indices)
+  if indices.dtype == np.bool_:  # as in JAX, booleans index as 0 and 1 (not as a mask)
+    indices = lax.convert_element_type(indices, np.int32)
   if not dtypes.issubdtype(indices.dtype, np.integer):
     raise TypeError(f"take: indices must be integer typed, got {indices.dtype}")
   if axis is None:

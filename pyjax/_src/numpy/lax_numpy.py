@@ -259,6 +259,11 @@ def nonzero(a, *, size=None, fill_value=None):
 def clip(arr=None, /, min=None, max=None):  # noqa: A002
   """`arr` limited to [min, max] elementwise (either bound may be None)."""
   check_arraylike("clip", arr)
+  if any(v is not None and dtypes.issubdtype(dtypes.result_type(v), np.complexfloating)
+         for v in (arr, min, max)):
+    raise ValueError("Clip received a complex value (in the input or the min/max bounds), and "
+                     "complex numbers have no order to clip by. Clip a real part instead: "
+                     "jnp.real(x) or jnp.imag(x).")
   if min is not None:
     arr = ufuncs.maximum(min, arr)
   if max is not None:
@@ -272,7 +277,10 @@ def round(a, decimals: int = 0, out=None):  # noqa: A001
     raise ValueError("The 'out' argument to jnp.round is not supported.")
   a = _as_array("round", a)
   decimals = operator.index(decimals)
-  if dtypes.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_:
+  if a.dtype == np.bool_:
+    raise ValueError("jnp.round does not accept booleans (as JAX); convert them first, e.g. "
+                     "x.astype(int).")
+  if dtypes.issubdtype(a.dtype, np.integer):
     if decimals < 0:
       raise NotImplementedError("integer np.round not implemented for decimals < 0")
     return a

@@ -66,6 +66,9 @@ def _split(name: str, ary, indices_or_sections, axis: int, equal: bool) -> list:
       indices_or_sections) or isinstance(indices_or_sections, (list, tuple)):
     if isinstance(indices_or_sections, (Array, Tracer)):
       indices_or_sections = core.concrete_or_error(np.asarray, indices_or_sections, context)
+    if np.asarray(indices_or_sections).dtype == np.bool_:
+      raise TypeError(f"jnp.{name}: indices_or_sections must be integers, got booleans "
+                      f"{indices_or_sections!r}; use jnp.nonzero(mask)[0] for a mask's positions.")
     indices = [operator.index(i) for i in np.asarray(indices_or_sections).tolist()] if np.ndim(
         indices_or_sections) == 1 else [operator.index(i) for i in indices_or_sections]
     bounds = [0, *indices, size]

@@ -80,7 +80,8 @@ def kron(a, b):
   # Interleave the axes: a's dimension i at position 2i, b's at 2i+1.
   a_wide = lax.expand_dims(a, tuple(range(1, 2 * ndim, 2)))
   b_wide = lax.expand_dims(b, tuple(range(0, 2 * ndim, 2)))
-  product = ufuncs.multiply(a_wide, b_wide)
+  # lax.mul, as in JAX: booleans are refused rather than and-ed.
+  product = lax.mul(*broadcast_arrays(a_wide, b_wide))
   return reshape(product, tuple(m * n for m, n in zip(a.shape, b.shape)))
 
 

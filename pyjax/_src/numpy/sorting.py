@@ -17,7 +17,7 @@ from pyjax._src.lax import control_flow, lax
 from pyjax._src.lax import sorting as lax_sorting
 from pyjax._src.numpy import lax_numpy, reductions, ufuncs
 from pyjax._src.numpy.util import (asarray_or_scalar, canonicalize_axis, check_arraylike,
-                                   promote_dtypes, to_complex_dtype)
+                                   promote_dtypes, to_complex_dtype, to_inexact_dtype)
 
 
 def _as_array(name, x):
@@ -98,7 +98,7 @@ def sort_complex(a):
   """`a` sorted along its last axis, as a complex array."""
   arr = _as_array("sort_complex", a)
   out = lax_sorting.sort(arr, dimension=arr.ndim - 1) if arr.ndim else arr
-  return lax.convert_element_type(out, to_complex_dtype(out.dtype))
+  return lax.convert_element_type(out, to_complex_dtype(to_inexact_dtype(out.dtype)))
 
 
 # ------------------------------------------------------------------------------------------------

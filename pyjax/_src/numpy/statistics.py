@@ -116,10 +116,16 @@ def _quantile(name, a, q, axis, method, keepdims, skip_nans, out, overwrite_inpu
                                 "supports weights.")
     a, weights = promote_dtypes_inexact(a, weights)
     weights = _quantile_weights(a, weights, axis)
-  a, q = promote_dtypes_inexact(a, q)
+  # As in JAX, the result has `a`'s float type whatever `q`'s is; `q` must be floating.
+  a, = promote_dtypes_inexact(a)
+  q = asarray_or_scalar(q)
   if dtypes.issubdtype(a.dtype, np.complexfloating):
     raise ValueError("quantile does not support complex input, as the operation is poorly "
                      "defined.")
+  if not dtypes.issubdtype(q.dtype, np.floating):
+    raise TypeError(f"jnp.{name}: q must be floating-point, got dtype {q.dtype.name}; pass "
+                    "floats, e.g. q.astype(float).")
+  q = lax.convert_element_type(q, a.dtype)
   if q.ndim > 1:
     raise ValueError(f"q must be have rank <= 1, got shape {q.shape}")
   flat, keep_shape = _reduced_last(a, axis)

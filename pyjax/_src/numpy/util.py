@@ -56,17 +56,17 @@ def promote_dtypes(*args):
 
 
 def promote_dtypes_inexact(*args):
-  """Like promote_dtypes, then integers and bools become the default float dtype."""
+  """Like promote_dtypes, then integers and bools become floats (`to_inexact_dtype`)."""
   dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
   dtype = to_inexact_dtype(dtype)
   return [convert_to(a, dtype, weak) for a in args]
 
 
 def promote_dtypes_numeric(*args):
-  """Like promote_dtypes, then bool becomes the default int dtype."""
+  """Like promote_dtypes, then bool becomes int32 (as in JAX, also with x64 enabled)."""
   dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
   if dtype == np.bool_:
-    dtype = dtypes.default_int_dtype()
+    dtype = np.dtype(np.int32)
   return [convert_to(a, dtype, weak) for a in args]
 
 
@@ -77,9 +77,12 @@ def promote_dtypes_complex(*args):
 
 
 def to_inexact_dtype(dtype) -> np.dtype:
+  """The float type an integer or bool computes in, as JAX chooses it: float64 for 64-bit integers
+  (a weak Python int is one in x64 mode), float32 for the others, even with x64 enabled."""
+  dtype = np.dtype(dtype)
   if dtypes.issubdtype(dtype, np.inexact):
-    return np.dtype(dtype)
-  return dtypes.default_float_dtype()
+    return dtype
+  return dtypes.canonicalize_dtype(np.float64 if dtype.itemsize == 8 else np.float32)
 
 
 def to_complex_dtype(dtype) -> np.dtype:
