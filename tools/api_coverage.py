@@ -31,7 +31,6 @@ NAMESPACES = [
     ("jax.scipy.stats", "pyjax.scipy.stats"),
     ("jax.scipy.linalg", "pyjax.scipy.linalg"),
     ("jax.scipy.optimize", "pyjax.scipy.optimize"),
-    ("jax.scipy.sparse", "pyjax.scipy.sparse"),
     ("jax.scipy.sparse.linalg", "pyjax.scipy.sparse.linalg"),
     ("jax.scipy.interpolate", "pyjax.scipy.interpolate"),
     ("jax.scipy.cluster.vq", "pyjax.scipy.cluster.vq"),
