@@ -68,6 +68,10 @@ _FLAGS = {
               "Comma-separated platforms to use; pyjax always runs on 'cpu'."),
         _Flag("jax_platform_name", os.environ.get("JAX_PLATFORM_NAME", None),
               "Deprecated alias of jax_platforms."),
+        _Flag("pyjax_scaled_matmul_on_cpu", _env_bool("PYJAX_SCALED_MATMUL_ON_CPU", False),
+              "Compute nn.scaled_matmul (and nn.scaled_dot_general with configs) on the CPU with "
+              "a reference kernel; JAX has no CPU kernel for them and raises, as pyjax does by "
+              "default."),
     ]
 }
 

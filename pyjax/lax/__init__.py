@@ -4,6 +4,7 @@ from pyjax._src.lax import cumulative as _cumulative
 from pyjax._src.lax import lax as _lax
 from pyjax._src.lax import misc as _misc
 from pyjax._src.lax import ragged_dot as _ragged_dot
+from pyjax._src.lax import scaled_dot as _scaled_dot
 from pyjax._src.lax import rng as _rng
 from pyjax._src.lax import composite as _composite
 from pyjax._src.lax import platform as _platform
@@ -21,6 +22,7 @@ from pyjax._src.lax.sorting import *  # noqa: F401,F403
 from pyjax._src.lax.precision import *  # noqa: F401,F403
 from pyjax._src.lax.misc import *  # noqa: F401,F403
 from pyjax._src.lax.ragged_dot import *  # noqa: F401,F403
+from pyjax._src.lax.scaled_dot import *  # noqa: F401,F403
 from pyjax._src.lax.rng import *  # noqa: F401,F403
 from pyjax._src.lax.composite import *  # noqa: F401,F403
 from pyjax._src.lax.platform import *  # noqa: F401,F403
@@ -36,7 +38,7 @@ from pyjax._src.lax.parallel import (  # noqa: E402,F401
 # The operations each module defines (tests check that every one of them is tested).
 __all__ = sorted({name for module in (_lax, _slicing, _convolution, _windowed_reductions,
                                       _cumulative, _special, _sorting, _misc,
-                                      _ragged_dot, _rng, _composite, _platform)
+                                      _ragged_dot, _scaled_dot, _rng, _composite, _platform)
                   for name in getattr(module, "__all__", ())})
 
 
