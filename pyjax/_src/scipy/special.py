@@ -917,6 +917,9 @@ def sici(x):
   """The sine and cosine integrals Si(x) = integral_0^x sin(t) / t dt and
   Ci(x) = gamma + log x + integral_0^x (cos(t) - 1) / t dt, real x (Ci(|x|) for x < 0)."""
   x = _real_float_arg("sici", x)
+  if x.dtype.itemsize < 4:  # 16-bit floats: the continued fraction needs a complex type
+    return tuple(lax.convert_element_type(v, x.dtype) for v in _sici(
+        lax.convert_element_type(x, np.float32)))
   return _sici(x)
 
 
