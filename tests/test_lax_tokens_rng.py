@@ -9,7 +9,7 @@ import pytest
 import pyjax
 import pyjax.numpy as jnp
 from pyjax import lax
-from tests.oracle_util import oracle, x64
+from tests.oracle_util import oracle, outcome, x64
 
 # Keys exercising the counter word's carry out of its low half and out of 64 bits.
 _KEYS = ([1, 2, 3, 4], [1, 2, 0xFFFFFFFF, 0xFFFFFFFF], [7, 8, 0xFFFFFFFE, 0xFFFFFFFF],
@@ -293,3 +293,274 @@ def test_platform_dependent_errors_match_the_oracle():
   assert "platform_index[platforms=(('tpu',),)]" in str(closed)
   with pytest.raises(NotImplementedError, match="'platform_index"):
     pyjax.jit(lambda x: lax.platform_dependent(x, tpu=jnp.sin))(1.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Tokens: create_token, after_all
+
+def _token_programs(lax_module):
+  """Programs using tokens, by name; each is traced with make_jaxpr on the given arguments."""
+  return {
+      "create": (lambda: lax_module.create_token(), ()),
+      "create_ignores_its_argument": (lambda x: lax_module.create_token(x), (1.0,)),
+      "after_all_of_two": (lambda x: lax_module.after_all(lax_module.create_token(x),
+                                                          lax_module.create_token()), (1.0,)),
+      "after_all_of_none": (lambda: lax_module.after_all(), ()),
+      "token_argument": (lambda t: lax_module.after_all(t, t), ("token",)),
+      "unused_after_all": (lambda x: (lax_module.after_all(lax_module.create_token()), x)[1],
+                           (np.float32(2.0),)),
+  }
+
+
+@pytest.mark.parametrize("name", sorted(_token_programs(lax)))
+def test_token_jaxpr_text_matches_the_oracle(name):
+  jax = oracle()
+  fn_p, args = _token_programs(lax)[name]
+  fn_j, _ = _token_programs(jax.lax)[name]
+  args_p = [lax.create_token() if a == "token" else a for a in args]
+  args_j = [jax.lax.create_token() if a == "token" else a for a in args]
+  assert str(pyjax.make_jaxpr(fn_p)(*args_p)) == str(jax.make_jaxpr(fn_j)(*args_j))
+  # and inside jit, with a token crossing the jit boundary
+  assert (str(pyjax.make_jaxpr(pyjax.jit(fn_p))(*args_p))
+          == str(jax.make_jaxpr(jax.jit(fn_j))(*args_j)))
+
+
+def test_tokens_eager_and_under_jit():
+  from pyjax._src.avals import AbstractToken, Token
+  t = lax.create_token()
+  assert type(t) is Token and type(lax.create_token(1.0)) is Token
+  assert type(lax.create_token(_=jnp.ones(2))) is Token
+  assert repr(pyjax.typeof(t)) == "AbstractToken()" and pyjax.typeof(t).str_short() == "Tok"
+  assert type(lax.after_all()) is Token and type(lax.after_all(t, t)) is Token
+  assert t.block_until_ready() is None and not isinstance(t, pyjax.Array)
+  assert pyjax.tree_util.tree_leaves(t) == [t]
+  assert type(pyjax.jit(lambda: lax.create_token())()) is Token
+  assert type(pyjax.jit(lambda x: lax.create_token(x))(1.0)) is Token
+  assert type(pyjax.jit(lambda x: x)(t)) is Token  # a token as a jit input and output
+  for _ in range(2):  # the cached program takes tokens too
+    tok, x = pyjax.jit(lambda t, x: (lax.after_all(t), x * 2))(t, 1.0)
+    assert type(tok) is Token and float(x) == 2.0
+  assert type(pyjax.eval_shape(lambda: lax.create_token())) is AbstractToken
+  assert type(lax.create_token_p.bind()) is Token and type(lax.after_all_p.bind(t, t)) is Token
+
+
+def test_after_all_of_non_tokens_raises_as_the_oracle():
+  jax = oracle()
+  t_p, t_j = lax.create_token(), jax.lax.create_token()
+  for make in (lambda: 1.0, lambda: np.ones(3, np.float32), lambda: [None], lambda: None):
+    for lib, t in ((lax, t_p), (jax.lax, t_j)):
+      with pytest.raises(TypeError, match="must be tokens" if lib is lax else None):
+        lib.after_all(t, make())
+  for lib, jit in ((lax, pyjax.jit), (jax.lax, jax.jit)):
+    with pytest.raises(TypeError, match="Arguments to after_all must be tokens"):
+      jit(lambda x: lib.after_all(x))(1.0)
+  with pytest.raises(TypeError, match=r"position 1 is 1\.0 .*lax\.create_token\(\)"):
+    lax.after_all(t_p, 1.0)
+  with pytest.raises(TypeError, match="Arguments to after_all must be tokens"):
+    lax.after_all_p.bind(1.0)
+  with pytest.raises(TypeError):  # create_token takes at most one argument, as in JAX
+    lax.create_token(1.0, 2.0)
+
+
+def _token_transform_cases(jax, lax_module, numpy_module):
+  ones = numpy_module.ones(3)
+  t = lax_module.create_token()
+  return {
+      "vmap_returning_token": lambda: jax.vmap(lambda x: lax_module.create_token(x))(ones),
+      "vmap_returning_token_argument": lambda: jax.vmap(lambda t, x: (t, x),
+                                                        in_axes=(None, 0))(t, ones),
+      "vmap_token_out_axes_none": lambda: jax.vmap(lambda x: (lax_module.create_token(x), x),
+                                                   out_axes=(None, 0))(ones)[1],
+      "vmap_token_inside": lambda: jax.vmap(
+          lambda x: (lax_module.after_all(lax_module.create_token(x)), x * 2)[1])(ones),
+      "vmap_token_argument_unmapped": lambda: jax.vmap(
+          lambda t, x: (lax_module.after_all(t), x)[1], in_axes=(None, 0))(t, ones),
+      "vmap_token_argument_mapped": lambda: jax.vmap(lambda t, x: x, in_axes=(0, 0))(t, ones),
+      "grad_token_inside": lambda: jax.grad(
+          lambda x: (lax_module.after_all(lax_module.create_token(x)), x * 2)[1])(1.0),
+      "grad_token_as_aux": lambda: jax.grad(lambda x: (x * 3, lax_module.create_token(x)),
+                                            has_aux=True)(1.0)[0],
+      "grad_with_token_argument": lambda: jax.grad(
+          lambda t, x: (lax_module.after_all(t), x * 2)[1], argnums=1)(t, 1.0),
+      "grad_wrt_token": lambda: jax.grad(lambda t, x: x, argnums=0)(t, 1.0),
+      "jvp_token_inside": lambda: jax.jvp(
+          lambda x: (lax_module.after_all(lax_module.create_token(x)), x * 2)[1],
+          (1.0,), (1.0,)),
+      "jvp_returning_token": lambda: jax.jvp(lambda x: lax_module.create_token(x),
+                                             (1.0,), (1.0,)),
+      "jvp_token_primal": lambda: jax.jvp(lambda t: lax_module.after_all(t), (t,), (t,)),
+      "vjp_returning_token": lambda: (lambda out, f: f((out[0], 1.0)))(
+          *jax.vjp(lambda x: (lax_module.create_token(x), x * 2), 1.0)),
+      "vjp_token_output_given_a_float": lambda: (lambda out, f: f((1.0, 1.0)))(
+          *jax.vjp(lambda x: (lax_module.create_token(x), x * 2), 1.0)),
+  }
+
+
+@pytest.mark.parametrize("name", sorted(_token_transform_cases(pyjax, lax, jnp)))
+def test_tokens_under_vmap_and_differentiation_match_the_oracle(name):
+  jax = oracle()
+  got = outcome(_token_transform_cases(pyjax, lax, jnp)[name])
+  want = outcome(_token_transform_cases(jax, jax.lax, jax.numpy)[name])
+  assert got[0] == want[0], (name, got, want)
+  if want[0] == "raise":
+    assert type(got[1]) is type(want[1]), (name, got[1], want[1])
+  else:
+    for g, w in zip(pyjax.tree_util.tree_leaves(got[1]), jax.tree_util.tree_leaves(want[1])):
+      np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+
+
+def test_token_errors_under_transformations_say_what_to_do():
+  t = lax.create_token()
+  with pytest.raises(AttributeError, match="out_axes=None"):
+    pyjax.vmap(lambda x: lax.create_token(x))(jnp.ones(3))
+  with pytest.raises(KeyError, match="has_aux=True"):
+    pyjax.jvp(lambda x: lax.create_token(x), (1.0,), (1.0,))
+  with pytest.raises(KeyError, match="grad cannot differentiate with respect to a token"):
+    pyjax.grad(lambda t, x: x)(t, 1.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# rng_uniform: XLA's stateful uniform generator
+
+@pytest.fixture
+def fixed_rng_uniform_state(monkeypatch):
+  from pyjax._src.lax import rng as rng_module
+  monkeypatch.setattr(rng_module, "_rng_uniform_state", np.random.Generator(np.random.Philox(7)))
+
+
+def _rng_uniform_dtype_cases():
+  return [(0.0, 1.0), (np.float32(0), np.float32(1)), (0, 10), (np.uint32(3), np.uint32(9)),
+          (np.float16(-2), np.float16(5)), (np.float32(0), 1.0), (np.float32(0), np.int32(1)),
+          (0.0, 1), (np.float16(0), 1.0), (np.float16(0), np.float32(1)),
+          (np.zeros(2, np.float32), 1.0), (np.float32(0), np.ones(2, np.float32))]
+
+
+@pytest.mark.parametrize("case", range(len(_rng_uniform_dtype_cases())))
+def test_rng_uniform_dtype_weak_type_shape_and_errors_match_the_oracle(case):
+  jax = oracle()
+  a, b = _rng_uniform_dtype_cases()[case]
+  got = outcome(lambda: lax.rng_uniform(a, b, (2, 3)))
+  want = outcome(lambda: jax.lax.rng_uniform(a, b, (2, 3)))
+  assert got[0] == want[0], (got, want)
+  if want[0] == "raise":
+    assert type(got[1]) is type(want[1]) and str(got[1]) == str(want[1])
+    return
+  assert got[1].shape == want[1].shape == (2, 3) and got[1].dtype == want[1].dtype
+  assert got[1].weak_type == want[1].weak_type
+  assert (str(pyjax.make_jaxpr(lambda a, b: lax.rng_uniform(a, b, (2, 3)))(a, b))
+          == str(jax.make_jaxpr(lambda a, b: jax.lax.rng_uniform(a, b, (2, 3)))(a, b)))
+  assert (str(pyjax.make_jaxpr(lambda: lax.rng_uniform(a, b, (2, 3)))())
+          == str(jax.make_jaxpr(lambda: jax.lax.rng_uniform(a, b, (2, 3)))()))
+
+
+def test_rng_uniform_64_bit_dtypes_and_shapes():
+  jax = oracle()
+  with x64():
+    for a, b in ((np.float64(0), np.float64(1)), (np.int64(-5), np.int64(5)),
+                 (np.uint64(1), np.uint64(2**40))):
+      got, want = lax.rng_uniform(a, b, (4,)), jax.lax.rng_uniform(a, b, (4,))
+      assert got.dtype == want.dtype and got.shape == want.shape
+      assert np.all((np.asarray(got) >= a) & (np.asarray(got) < b))
+  for shape in ((), (0, 3), [2, 3]):
+    assert lax.rng_uniform(0.0, 1.0, shape).shape == jax.lax.rng_uniform(0.0, 1.0, shape).shape
+  for shape in (3, None, (2.5,)):
+    with pytest.raises(TypeError):
+      jax.lax.rng_uniform(0.0, 1.0, shape)
+    with pytest.raises(TypeError):
+      lax.rng_uniform(0.0, 1.0, shape)
+  with pytest.raises(TypeError, match=r"\(3,\)"):
+    lax.rng_uniform(0.0, 1.0, 3)
+  for bad in ("a", None, [0.0]):
+    with pytest.raises(TypeError, match="Error interpreting argument to rng_uniform"):
+      lax.rng_uniform(bad, 1.0, (3,))
+
+
+def test_rng_uniform_dtypes_xla_cannot_run_raise_clearly():
+  # JAX stages them (the jaxpr matches) but XLA rejects complex bounds (ValueError) and aborts on
+  # 8/16-bit integers and bools; pyjax raises ValueError for all of them, naming the dtype.
+  jax = oracle()
+  for dtype in (np.complex64, np.int8, np.uint16, np.bool_):
+    a, b = np.zeros((), dtype), np.ones((), dtype)
+    assert (str(pyjax.make_jaxpr(lambda: lax.rng_uniform(a, b, (2,)))())
+            == str(jax.make_jaxpr(lambda: jax.lax.rng_uniform(a, b, (2,)))()))
+    with pytest.raises(ValueError, match=f"dtype {np.dtype(dtype).name}.*convert_element_type"):
+      lax.rng_uniform(a, b, (2,))
+  with pytest.raises(ValueError):
+    jax.lax.rng_uniform(np.complex64(0), np.complex64(1), (2,))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, "bfloat16"])
+def test_rng_uniform_floats_are_uniform_in_the_half_open_interval(dtype, fixed_rng_uniform_state):
+  from scipy import stats
+  dtype = jnp.dtype(dtype)
+  a, b = np.asarray(-2, dtype), np.asarray(3, dtype)
+  x = np.asarray(lax.rng_uniform(a, b, (4000,)))
+  assert x.dtype == dtype and np.all((x >= a) & (x < b))
+  assert stats.kstest(x.astype(np.float64), stats.uniform(-2, 5).cdf).pvalue > 1e-3
+  # a wrong distribution fails the same check
+  assert stats.kstest(x.astype(np.float64), stats.uniform(-2, 4).cdf).pvalue < 1e-6
+  assert stats.kstest(x.astype(np.float64) ** 2 / 9, stats.uniform(0, 1).cdf).pvalue < 1e-6
+  # a range of one float: every value is a
+  assert np.all(np.asarray(lax.rng_uniform(np.float32(1), np.nextafter(np.float32(1), 2),
+                                           (100,))) == 1)
+
+
+def test_rng_uniform_ints_cover_the_range_uniformly(fixed_rng_uniform_state):
+  from scipy import stats
+  x = np.asarray(lax.rng_uniform(np.int32(-3), np.int32(7), (5000,)))
+  assert x.dtype == np.int32 and x.min() == -3 and x.max() == 6
+  counts = np.bincount(x + 3, minlength=10)
+  assert stats.chisquare(counts).pvalue > 1e-3
+  assert stats.chisquare(counts[:9]).pvalue > 1e-3
+  assert stats.chisquare(np.bincount(np.minimum(x + 3, 8), minlength=9)).pvalue < 1e-6
+  # the full int32 range and an empty one (which draws from every value, as XLA does)
+  full = np.asarray(lax.rng_uniform(np.int32(-2**31), np.int32(2**31 - 1), (1000,)))
+  assert full.min() < -2**30 and full.max() > 2**30
+  empty = np.asarray(lax.rng_uniform(np.int32(3), np.int32(3), (1000,)))
+  assert empty.min() < -2**30 and empty.max() > 2**30
+
+
+def test_rng_uniform_is_stateful_under_eager_and_jit():
+  f = pyjax.jit(lambda a, b: lax.rng_uniform(a, b, (8,)))
+  draws = [np.asarray(f(0.0, 1.0)) for _ in range(2)] + [
+      np.asarray(lax.rng_uniform(0.0, 1.0, (8,))) for _ in range(2)]
+  for i in range(len(draws)):
+    assert np.all((draws[i] >= 0) & (draws[i] < 1))
+    for j in range(i):
+      assert not np.array_equal(draws[i], draws[j])
+
+
+def _rng_uniform_transform_cases(jax, lax_module, numpy_module):
+  zeros = numpy_module.zeros(2)
+  return {
+      "vmap_over_a_bound": lambda: jax.vmap(
+          lambda a: lax_module.rng_uniform(a, a + 1, (3,)))(zeros),
+      "vmap_unbatched_bounds": lambda: jax.vmap(
+          lambda x: lax_module.rng_uniform(0.0, 1.0, (3,)) + x)(zeros).shape,
+      "grad_wrt_a_bound": lambda: jax.grad(
+          lambda a: lax_module.rng_uniform(a, a + 1.0, (3,)).sum())(0.0),
+      "jvp_wrt_a_bound": lambda: jax.jvp(lambda a: lax_module.rng_uniform(a, 1.0, (3,)),
+                                         (0.0,), (1.0,)),
+      "jvp_constant_bounds": lambda: jax.jvp(
+          lambda a: lax_module.rng_uniform(0.0, 1.0, (3,)) * a, (0.0,), (1.0,))[0],
+      "grad_constant_bounds": lambda: jax.grad(
+          lambda a: (lax_module.rng_uniform(0.0, 1.0, (3,)) * 0 + a).sum())(1.0),
+  }
+
+
+@pytest.mark.parametrize("name", sorted(_rng_uniform_transform_cases(pyjax, lax, jnp)))
+def test_rng_uniform_under_transformations_matches_the_oracle(name):
+  jax = oracle()
+  got = outcome(_rng_uniform_transform_cases(pyjax, lax, jnp)[name])
+  want = outcome(_rng_uniform_transform_cases(jax, jax.lax, jax.numpy)[name])
+  assert got[0] == want[0], (name, got, want)
+  if want[0] == "raise":
+    assert type(got[1]) is type(want[1]) and str(got[1]) == str(want[1]), (got[1], want[1])
+  else:
+    np.testing.assert_array_equal(np.asarray(got[1]), np.asarray(want[1]))
+
+
+def test_create_token_bound_to_a_mapped_value_gives_one_token():
+  from pyjax._src.avals import Token
+  tok, x = pyjax.vmap(lambda x: (lax.create_token_p.bind(x), x), out_axes=(None, 0))(jnp.ones(3))
+  assert type(tok) is Token and x.shape == (3,)

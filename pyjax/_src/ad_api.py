@@ -15,6 +15,7 @@ import numpy as np
 
 from pyjax._src import core, dtypes, tree_util
 from pyjax._src.array import Array
+from pyjax._src.avals import AbstractToken, Token
 from pyjax._src.core import Tracer
 from pyjax._src.interpreters import ad, staging
 from pyjax._src.lax import elementwise as _ew
@@ -119,6 +120,8 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
                     f"structure; primals have tree structure {tree_structure(primals)} whereas "
                     f"tangents have tree structure {tree_structure(tangents)}.")
   for p, t in zip(flat_primals, flat_tangents):
+    if type(p) is Token:  # a token's "tangent" (a token) fails at the first use, as in JAX
+      continue
     expected = ad.tangent_dtype(_dtype(p))
     if _dtype(t) != expected:
       raise TypeError("primal and tangent arguments to jax.jvp do not match; dtypes must be "
@@ -211,15 +214,18 @@ class _VJPBackward:
         continue
       got = core.get_aval(ct)
       expected = ad.tangent_aval(aval)
-      # JAX lets any cotangent of the right shape stand for a float0 one (an integer output's).
-      if got.shape != expected.shape or (got.dtype != expected.dtype
-                                         and expected.dtype != dtypes.float0):
+      # A token output takes a token (then ignored); JAX lets any cotangent of the right shape
+      # stand for a float0 one (an integer output's).
+      if (type(got) is not type(expected)) or type(got) is not AbstractToken and (
+          got.shape != expected.shape or (got.dtype != expected.dtype
+                                          and expected.dtype != dtypes.float0)):
         raise ValueError(
             "unexpected JAX type (e.g. shape/dtype) for argument to VJP function: got "
             f"{got.str_short(short_dtypes=False)}, but expected "
             f"{expected.str_short(short_dtypes=False)} because the corresponding output of "
             f"the differentiated function had JAX type {aval.str_short(short_dtypes=False)}")
-    flat_cts = [ad.Zero(t) if t.dtype == dtypes.float0 or ad.is_float0(ct) else ct
+    flat_cts = [ad.Zero(t) if type(t) is AbstractToken or t.dtype == dtypes.float0
+                or ad.is_float0(ct) else ct
                 for ct, t in zip(flat_cts, map(ad.tangent_aval, self.out_avals))]
     linear = ad.Linearized(self.linear.jaxpr, consts, self.linear.in_nonzeros,
                            self.linear.out_nonzeros, self.linear.in_avals,
@@ -260,6 +266,8 @@ arguments rather than in a tuple, this error can arise.
 
 
 def _check_input_dtype_revderiv(name: str, holomorphic: bool, allow_int: bool, x) -> None:
+  if type(x) is Token:  # JAX's error class
+    raise KeyError(f"{name} cannot differentiate with respect to a token: " + ad.TOKEN_TANGENT_ERROR)
   dtype = core.get_aval(_as_array(x)).dtype
   if holomorphic and not dtypes.issubdtype(dtype, np.complexfloating):
     raise TypeError(f"{name} with holomorphic=True requires inputs with complex dtype, but got "

@@ -57,3 +57,41 @@ class ShapedArray:
 
 def raise_to_shaped(aval: ShapedArray, weak_type: bool | None = None) -> ShapedArray:
   return aval if weak_type is None else aval.update(weak_type=weak_type)
+
+
+class AbstractToken:
+  """The type of a token (`Tok` in jaxprs): a value without data that orders side effects."""
+  __slots__ = ()
+  shape = ()
+  ndim = 0
+  weak_type = False
+
+  def __eq__(self, other):
+    return type(other) is AbstractToken
+
+  def __hash__(self):
+    return hash(AbstractToken)
+
+  def str_short(self, short_dtypes: bool = True) -> str:
+    return "Tok"
+
+  def strip_weak_type(self) -> "AbstractToken":
+    return self
+
+  def __repr__(self):
+    return "AbstractToken()"
+
+  __str__ = __repr__
+
+
+abstract_token = AbstractToken()
+
+
+class Token:
+  """A token value (from `lax.create_token` or `lax.after_all`); it carries no data."""
+  __slots__ = ("__weakref__",)
+
+  aval = abstract_token
+
+  def block_until_ready(self) -> None:
+    return None

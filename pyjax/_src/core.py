@@ -16,7 +16,7 @@ import numpy as np
 
 from pyjax._src import dtypes, errors
 from pyjax._src.array import Array
-from pyjax._src.avals import ShapedArray
+from pyjax._src.avals import ShapedArray, Token, abstract_token
 from pyjax._src.config import config
 
 
@@ -92,6 +92,8 @@ def canonicalize_value(x) -> tuple[Any, bool]:
         return canonicalize_value(base(x))
   if hasattr(x, "__jax_array__"):
     return canonicalize_value(x.__jax_array__())
+  if t is Token:  # tokens pass through programs as they are
+    return x, False
   if isinstance(x, Tracer):
     raise escaped_tracer_error(x)
   raise TypeError(f"Value {x!r} with type {type(x)} is not a valid JAX type")
@@ -115,6 +117,8 @@ def get_aval(x) -> ShapedArray:
     return x.aval
   if type(x) is Array:
     return x.aval
+  if type(x) is Token:
+    return abstract_token
   value, weak = canonicalize_value(x)
   return ShapedArray(np.shape(value), value.dtype, weak)
 
@@ -170,8 +174,7 @@ class EvalTrace(Trace):
         value, weak = canonicalize_operand(primitive, len(values), x)
       values.append(value)
       weak_types.append(weak)
-      signature.append(value.shape)
-      signature.append(value.dtype)
+      signature.append(abstract_token if type(value) is Token else (value.shape, value.dtype))
     if params:
       signature.extend(params.items())
     self._check_types(primitive, values, params, tuple(signature))
@@ -180,11 +183,14 @@ class EvalTrace(Trace):
     if primitive.multiple_results:
       if isinstance(weak, bool):
         weak = [weak] * len(out)
-      outs = [Array(o, w) for o, w in zip(out, weak)]
+      outs = [o if type(o) is Token else Array(o, w) for o, w in zip(out, weak)]
       if config.jax_debug_nans or config.jax_debug_infs:
         for o in outs:
-          check_nans_and_infs(primitive, o._value)
+          if type(o) is not Token:
+            check_nans_and_infs(primitive, o._value)
       return outs
+    if type(out) is Token:
+      return out
     if config.jax_debug_nans or config.jax_debug_infs:
       check_nans_and_infs(primitive, out)
     return Array(out, weak)
@@ -201,7 +207,8 @@ class EvalTrace(Trace):
         return
     except TypeError:  # an unhashable param: check every time
       signature = None
-    primitive.abstract_eval(*(ShapedArray(v.shape, v.dtype) for v in values), **params)
+    primitive.abstract_eval(*(abstract_token if type(v) is Token else ShapedArray(v.shape, v.dtype)
+                              for v in values), **params)
     if signature is not None:
       self._checked_signatures.add(signature)
 

@@ -18,6 +18,7 @@ import numpy as np
 from pyjax._src import core, dtypes, jit_logging, tree_util
 from pyjax._src.api import ShapeDtypeStruct, debug_info, shaped_abstractify
 from pyjax._src.array import Array
+from pyjax._src.avals import AbstractToken, Token
 from pyjax._src.config import config
 from pyjax._src.core import ClosedJaxpr, Jaxpr, Primitive, Tracer
 from pyjax._src.interpreters import staging
@@ -425,7 +426,8 @@ class JitWrapped:
                 for x in flat_args]
       outs = executable_for(entry.closed, self._name)(*values)
       return tree_util.tree_unflatten(
-          entry.out_tree, [Array(o, w) for o, w in zip(outs, entry.out_weak_types)])
+          entry.out_tree, [o if type(o) is Token else Array(o, w)
+                           for o, w in zip(outs, entry.out_weak_types)])
     if self._inline and isinstance(trace, staging.StagingTrace):
       outs = core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts, *operands)
     else:
@@ -447,7 +449,8 @@ class JitWrapped:
 
   def eval_shape(self, *args, **kwargs):
     entry, _, _ = self._trace(args, kwargs)
-    shapes = [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+    shapes = [a if type(a) is AbstractToken else
+              ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
               for a in entry.closed.out_avals]
     return tree_util.tree_unflatten(entry.out_tree, shapes)
 

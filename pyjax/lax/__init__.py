@@ -6,6 +6,7 @@ from pyjax._src.lax import misc as _misc
 from pyjax._src.lax import ragged_dot as _ragged_dot
 from pyjax._src.lax import scaled_dot as _scaled_dot
 from pyjax._src.lax import rng as _rng
+from pyjax._src.lax import tokens as _tokens
 from pyjax._src.lax import composite as _composite
 from pyjax._src.lax import platform as _platform
 from pyjax._src.lax import slicing as _slicing
@@ -24,6 +25,7 @@ from pyjax._src.lax.misc import *  # noqa: F401,F403
 from pyjax._src.lax.ragged_dot import *  # noqa: F401,F403
 from pyjax._src.lax.scaled_dot import *  # noqa: F401,F403
 from pyjax._src.lax.rng import *  # noqa: F401,F403
+from pyjax._src.lax.tokens import *  # noqa: F401,F403
 from pyjax._src.lax.composite import *  # noqa: F401,F403
 from pyjax._src.lax.platform import *  # noqa: F401,F403
 from pyjax._src.lax.control_flow import (  # noqa: E402,F401
@@ -38,7 +40,8 @@ from pyjax._src.lax.parallel import (  # noqa: E402,F401
 # The operations each module defines (tests check that every one of them is tested).
 __all__ = sorted({name for module in (_lax, _slicing, _convolution, _windowed_reductions,
                                       _cumulative, _special, _sorting, _misc,
-                                      _ragged_dot, _scaled_dot, _rng, _composite, _platform)
+                                      _ragged_dot, _scaled_dot, _rng, _tokens, _composite,
+                                      _platform)
                   for name in getattr(module, "__all__", ())})
 
 
@@ -50,7 +53,7 @@ def _exported_primitives() -> dict:
                               sorting, structural)
   modules = (elementwise, structural, reductions, dot, _special, sorting, _slicing,
              _convolution, _windowed_reductions, _cumulative, control_flow, fft, parallel,
-             _misc, _ragged_dot, _rng)
+             _misc, _ragged_dot, _rng, _tokens)
   return {name: value for module in modules for name, value in vars(module).items()
           if name.endswith("_p") and not name.startswith("_") and isinstance(value, Primitive)
           and name != "reduce_scatter_p"}

@@ -26,7 +26,7 @@ import numpy as np
 
 from pyjax._src import core, dtypes, tree_util
 from pyjax._src.array import Array
-from pyjax._src.avals import ShapedArray
+from pyjax._src.avals import AbstractToken, ShapedArray
 from pyjax._src.backend import xp
 from pyjax._src.core import Jaxpr, JaxprEqn, Literal, Primitive, Tracer, Var
 from pyjax._src.interpreters.staging import StagingTrace, StagingTracer, trace_to_jaxpr
@@ -43,6 +43,8 @@ def tangent_dtype(dtype) -> np.dtype:
 
 
 def tangent_aval(aval: ShapedArray) -> ShapedArray:
+  if type(aval) is AbstractToken:  # a token's tangent is never materialised (see zeros_like_aval)
+    return aval
   if dtypes.issubdtype(aval.dtype, np.inexact):
     return aval
   return ShapedArray(aval.shape, dtypes.float0, aval.weak_type)
@@ -74,9 +76,17 @@ def def_zeros_builder(build: Callable) -> None:
 
 
 def zeros_like_aval(aval: ShapedArray):
+  if type(aval) is AbstractToken:
+    raise KeyError(TOKEN_TANGENT_ERROR)
   if aval.dtype == dtypes.float0:
     return np.zeros(aval.shape, dtypes.float0)
   return _zeros_builder[0](aval)
+
+
+TOKEN_TANGENT_ERROR = (
+    "Tokens (from lax.create_token or lax.after_all) have no tangents, so a token cannot be an "
+    "input or output that jvp/grad/linearize differentiates. Create and consume tokens inside "
+    "the differentiated function, or return them as auxiliary outputs (has_aux=True).")
 
 
 def instantiate_zeros(t):

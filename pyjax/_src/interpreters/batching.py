@@ -24,7 +24,7 @@ import numpy as np
 
 from pyjax._src import core
 from pyjax._src.array import Array
-from pyjax._src.avals import ShapedArray
+from pyjax._src.avals import AbstractToken, ShapedArray
 from pyjax._src.core import Primitive, Tracer
 from pyjax._src.interpreters import ad
 
@@ -143,6 +143,11 @@ def matchaxis(axis_data: AxisData, src, dst, x):
   if src is not None and dst is not None:
     return moveaxis(x, src, dst)
   if src is None:
+    if type(core.get_aval(x)) is AbstractToken:
+      # JAX's error class (tokens have no batch dimension to broadcast along).
+      raise AttributeError("vmap cannot return a token (from lax.create_token or "
+                           "lax.after_all) along a mapped axis: tokens have no batch dimension. "
+                           "Give that output out_axes=None, or return it from outside vmap.")
     return broadcast(x, axis_data.size, canonicalize_axis(dst, ndim_of(x) + 1))
   if axis_data.name is not None:
     raise ValueError(f"vmap has mapped output (axis_name={axis_data.name}) but out_axes is "

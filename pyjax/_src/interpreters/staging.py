@@ -13,7 +13,7 @@ import numpy as np
 
 from pyjax._src import core, dtypes, errors
 from pyjax._src.array import Array
-from pyjax._src.avals import ShapedArray
+from pyjax._src.avals import ShapedArray, Token, abstract_token
 from pyjax._src.core import DebugInfo, Jaxpr, JaxprEqn, Literal, Tracer, Var
 
 # Primitives that, applied to a scalar constant, are evaluated at trace time instead of staged
@@ -66,6 +66,8 @@ class StagingTrace(core.Trace):
     if isinstance(x, Tracer):
       core.check_foreign_tracer(x)
       return self._constvar(x, x.aval)
+    if type(x) is Token:
+      return self._constvar(x, abstract_token)
     if _is_literalable(x):
       value, weak = core.canonicalize_value(x)
       return Literal(value, ShapedArray((), value.dtype, weak))

@@ -161,6 +161,76 @@ def rng_bit_generator(key, shape, dtype=np.uint32, algorithm=RandomAlgorithm.RNG
   return new_key, bits
 
 
+# XLA's `rng` is stateful: each call draws fresh values from a process-wide generator. pyjax's
+# generator is its own (values cannot match XLA's bit for bit); only the distribution is JAX's.
+_rng_uniform_state = np.random.Generator(np.random.Philox(0))
+# The element types XLA's `rng` runs on (others fail to compile in JAX).
+_RNG_UNIFORM_DTYPES = tuple(np.dtype(t) for t in (np.int32, np.uint32, np.int64, np.uint64,
+                                                  np.float16, dtypes.bfloat16, np.float32,
+                                                  np.float64))
+
+
+def _rng_uniform_impl(a, b, *, shape):
+  dtype = a.dtype
+  if dtype not in _RNG_UNIFORM_DTYPES:
+    raise ValueError(f"rng_uniform cannot run on dtype {dtype.name} (XLA's rng supports "
+                     f"{', '.join(d.name for d in _RNG_UNIFORM_DTYPES)}); draw in float32 or "
+                     "int32 and convert the result with lax.convert_element_type.")
+  if dtypes.issubdtype(dtype, np.integer):
+    # Unsigned arithmetic modulo 2**bits, as XLA: a + (draw mod (b - a)), with an empty range
+    # (a == b) drawing from every value and a > b wrapping around.
+    unsigned = np.dtype(f"uint{dtype.itemsize * 8}")
+    low, high = a.astype(unsigned), b.astype(unsigned)
+    with np.errstate(over="ignore"):
+      span = high - low
+      if span == 0:
+        offset = _rng_uniform_state.integers(0, np.iinfo(unsigned).max, size=shape,
+                                             dtype=unsigned, endpoint=True)
+      else:
+        offset = _rng_uniform_state.integers(0, span, size=shape, dtype=unsigned)
+      return (offset + low).astype(dtype)
+  low, high = np.float64(a), np.float64(b)
+  with np.errstate(invalid="ignore", over="ignore"):
+    out = np.asarray(low + (high - low) * _rng_uniform_state.random(shape)).astype(dtype)
+    if low < high:  # rounding to `dtype` must not reach b: the interval is half-open
+      out = np.minimum(out, np.nextafter(b, a))
+  return out
+
+
+def _rng_uniform_abstract_eval(a, b, *, shape):
+  if a.shape or b.shape:
+    raise ValueError(f"Arguments to rng_uniform must be scalars; got shapes {a.shape} and "
+                     f"{b.shape}.")
+  if a.dtype != b.dtype:
+    raise ValueError(f"Arguments to rng_uniform must have identical dtypes, got {a.dtype.name} "
+                     f"and {b.dtype.name}.")
+  return ShapedArray(shape, a.dtype)
+
+
+rng_uniform_p = Primitive("rng_uniform")
+rng_uniform_p.def_impl(_rng_uniform_impl)
+rng_uniform_p.def_abstract_eval(_rng_uniform_abstract_eval)
+# As in JAX: no differentiation rule, so jvp/grad with respect to a bound raises
+# NotImplementedError, and vmap over a bound raises JAX's error (draws that depend on nothing
+# traced run as they are).
+
+
+def _rng_uniform_batcher(axis_data, vals, dims, **params):
+  raise NotImplementedError("Batching rule for 'rng_uniform' not implemented")
+
+
+batching.primitive_batchers[rng_uniform_p] = _rng_uniform_batcher
+
+
+def rng_uniform(a, b, shape):
+  """Stateful pseudo-random values of `shape`, uniform in [a, b), from scalar bounds `a` and `b`
+  of one dtype. Each call draws fresh values; prefer `pyjax.random` for reproducible ones."""
+  if not isinstance(shape, (tuple, list)) and not hasattr(shape, "__iter__"):
+    raise TypeError(f"rng_uniform's shape must be a sequence of integers, got {shape!r}; "
+                    f"write e.g. ({shape!r},) for a 1-D result.")
+  return rng_uniform_p.bind(a, b, shape=canonicalize_shape(shape))
+
+
 def random_gamma_grad(a, x):
   """The derivative of a Gamma(a, 1) sample `x` with respect to `a` at a fixed quantile
   (implicit reparameterization): -(dP/da) / (dP/dx) with P the regularized incomplete gamma
@@ -184,4 +254,4 @@ def random_gamma_grad(a, x):
   return random_gamma_grad_p.bind(a, x)
 
 
-__all__ = ["RandomAlgorithm", "random_gamma_grad", "rng_bit_generator"]
+__all__ = ["RandomAlgorithm", "random_gamma_grad", "rng_bit_generator", "rng_uniform"]
