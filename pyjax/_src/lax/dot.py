@@ -12,6 +12,8 @@ from pyjax._src.backend import xp
 from pyjax._src.core import get_aval
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import structural as _st
+from pyjax._src.lax.precision import (DotAlgorithmPreset, algorithm_compute_types,
+                                      check_cpu_dot_algorithm, is_dot_algorithm)
 from pyjax._src.lax.utils import standard_primitive
 from pyjax._src.pretty_printer import pp_param_rules
 
@@ -54,7 +56,23 @@ def _dot_general_shape(lhs, rhs, *, dimension_numbers, precision=None,
 
 def _dot_general_dtype(lhs, rhs, *, dimension_numbers, precision=None,
                        preferred_element_type=None, out_sharding=None):
-  return _result_dtype(lhs.dtype, rhs.dtype, preferred_element_type)
+  result = _result_dtype(lhs.dtype, rhs.dtype, None)
+  if preferred_element_type is None or result == preferred_element_type:
+    return result
+  # A narrower integer (or boolean) result must be asked for with an algorithm, which says in
+  # what type the sum is kept; floating results may always be narrowed.
+  if (not is_dot_algorithm(precision) and not dtypes.issubdtype(result, np.floating)
+      and _bit_width(preferred_element_type) < _bit_width(result)):
+    raise TypeError("`preferred_element_type` must not be narrower than the original type, got "
+                    f"preferred_element_type of {np.dtype(preferred_element_type).name} for "
+                    f"result type of {result.name}.")
+  return np.dtype(preferred_element_type)
+
+
+def _bit_width(dtype) -> int:
+  if dtypes.issubdtype(dtype, np.inexact):
+    return dtypes.finfo(dtype).bits
+  return 1 if np.dtype(dtype) == np.bool_ else np.dtype(dtype).itemsize * 8
 
 
 def _precision_rank(dtype) -> tuple:
@@ -111,6 +129,8 @@ def _dot_plan(lhs_shape, lhs_dtype, rhs_shape, rhs_dtype, dimension_numbers,
 
 def _dot_general(lhs, rhs, *, dimension_numbers, precision=None, preferred_element_type=None,
                  out_sharding=None):
+  if is_dot_algorithm(precision) and precision is not DotAlgorithmPreset.DEFAULT:
+    return _dot_with_algorithm(lhs, rhs, dimension_numbers, precision, preferred_element_type)
   lhs_perm, rhs_perm, a_shape, b_shape, compute, outer, out_shape, out_dtype = _dot_plan(
       lhs.shape, lhs.dtype, rhs.shape, rhs.dtype, dimension_numbers, preferred_element_type)
   a = lhs if lhs_perm is None else xp.transpose(lhs, lhs_perm)
@@ -121,6 +141,22 @@ def _dot_general(lhs, rhs, *, dimension_numbers, precision=None, preferred_eleme
   # an order of magnitude slower for it (per-example weight gradients under vmap are these).
   out = a * b if outer else xp.matmul(a, b)
   return out.reshape(out_shape).astype(out_dtype, copy=False)
+
+
+def _dot_with_algorithm(lhs, rhs, dimension_numbers, algorithm, preferred_element_type):
+  """dot_general with an algorithm, as XLA's CPU backend computes it: the operands converted to
+  the algorithm's types, the product summed in its accumulation type, the sum converted to the
+  result type. (The CPU sums in that type whatever the algorithm's number of parts: the _X3 and
+  _X6 presets compute float32 products of float32 operands.)"""
+  check_cpu_dot_algorithm(algorithm)
+  out_dtype = _result_dtype(lhs.dtype, rhs.dtype, preferred_element_type)
+  lhs_type, rhs_type, accumulation = algorithm_compute_types(algorithm, lhs.dtype, rhs.dtype,
+                                                             out_dtype)
+  lhs = _st._convert(lhs, new_dtype=lhs_type)
+  rhs = _st._convert(rhs, new_dtype=rhs_type)
+  out = _dot_general(lhs, rhs, dimension_numbers=dimension_numbers,
+                     preferred_element_type=accumulation)
+  return _st._convert(out, new_dtype=out_dtype)
 
 
 dot_general_p = standard_primitive("dot_general", _dot_general_shape, _dot_general_dtype,

@@ -162,7 +162,8 @@ def _impl(lhs, rhs, group_sizes, *, ragged_dot_dimension_numbers, precision,
   numbers = ragged_dot_dimension_numbers
   lhs, rhs, group_sizes = xp.asarray(lhs), xp.asarray(rhs), xp.asarray(group_sizes)
   dot = lambda a, b, dims: _dot._dot_general(
-      a, b, dimension_numbers=dims, preferred_element_type=preferred_element_type)
+      a, b, dimension_numbers=dims, precision=precision,
+      preferred_element_type=preferred_element_type)
   if _mode(lhs.ndim, numbers) == _BATCH:
     return dot(lhs, rhs, numbers.dot_dimension_numbers)
   member = _membership(lhs.shape, group_sizes, numbers, _NumpyOps)
