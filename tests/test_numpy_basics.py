@@ -806,6 +806,11 @@ _INT_SWEEP = {
     "split": lambda np_, a, b: np_.split(np_.arange(4), b[:1] > 1),
     "clip/complex": lambda np_, a, b: np_.clip(a, 0j, 2),
     "linspace": lambda np_, a, b: np_.linspace(a, b, 3), "sin/0d": lambda np_, a, b: np_.sin(a[0]),
+    "argpartition": lambda np_, a, b: np_.argpartition(a, 1),
+    "partition": lambda np_, a, b: np_.partition(a, 1),
+    "ravel_multi_index": lambda np_, a, b: np_.ravel_multi_index((a, b), (4, 5)),
+    "tri": lambda np_, a, b: np_.tri(3, k=int(a[0])),
+    "sort_complex/0d": lambda np_, a, b: np_.sort_complex(a[0]),
 }
 
 

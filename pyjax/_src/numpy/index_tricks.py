@@ -329,7 +329,10 @@ def ravel_multi_index(multi_index: Sequence, dims: Sequence[int], mode: str = "r
     coords, dims = coords[::-1], dims[::-1]
   elif order != "C":
     raise ValueError(f"invalid order={order!r}. Expected 'C' or 'F'")
-  dtype = dtypes.canonicalize_dtype(dtype or dtypes.default_int_dtype())
+  # As in JAX, the coordinates' promoted type unless `dtype` is given.
+  if dtype is None:
+    dtype = dtypes.result_type(*coords) if coords else dtypes.default_int_dtype()
+  dtype = dtypes.canonicalize_dtype(dtype)
   result = creation.asarray(0, dtype)
   stride = 1
   for c, d in zip(coords[::-1], dims[::-1]):

@@ -555,8 +555,9 @@ def tri(N, M=None, k: int = 0, dtype=None):
   """Ones at and below the `k`-th diagonal of an (N, M) matrix, zeros elsewhere."""
   N = _static_int(N, "in jax.numpy.tri argument `N`")
   M = N if M is None else _static_int(M, "in jax.numpy.tri argument `M`")
+  # float32 by default, also under x64 (as in JAX)
   dtype = dtypes.check_user_dtype_supported(dtype, "tri") if dtype is not None else \
-      dtypes.default_float_dtype()
+      np.dtype(np.float32)
   return structural.convert_element_type(_triangle_mask(N, M, k, True), dtype)
 
 

@@ -97,7 +97,10 @@ def lexsort(keys, axis: int = -1):
 def sort_complex(a):
   """`a` sorted along its last axis, as a complex array."""
   arr = _as_array("sort_complex", a)
-  out = lax_sorting.sort(arr, dimension=arr.ndim - 1) if arr.ndim else arr
+  if not arr.ndim:
+    raise ValueError("jnp.sort_complex: axis -1 is out of bounds for an array of dimension 0; "
+                     "pass an array of at least one dimension.")
+  out = lax_sorting.sort(arr, dimension=arr.ndim - 1)
   return lax.convert_element_type(out, to_complex_dtype(to_inexact_dtype(out.dtype)))
 
 
@@ -109,6 +112,9 @@ def _partition_checks(name, a, kth, axis):
   arr = _as_array(name, a)
   if dtypes.issubdtype(arr.dtype, np.complexfloating):
     raise NotImplementedError(f"jnp.{name} for complex dtype is not implemented.")
+  if arr.dtype == np.bool_:  # JAX's partitions negate their input, which booleans refuse
+    raise TypeError(f"jnp.{name} does not accept booleans (as in JAX); convert them first, e.g. "
+                    "a.astype(np.int8).")
   kth = core.concrete_or_error(operator.index, kth, f"The error arose for the kth argument of "
                                                     f"jnp.{name}.")
   axis = canonicalize_axis(axis, arr.ndim)
@@ -136,7 +142,8 @@ def argpartition(a, kth: int, axis: int = -1):
   bottom = lax.slice_in_dim(order, 0, kth + 1, axis=axis)
   # The rest, by position: sort the remaining indices themselves.
   rest = lax_sorting.sort(lax.slice_in_dim(order, kth + 1, n, axis=axis), dimension=axis)
-  return lax.concatenate([bottom, rest], axis)
+  # int32 indices whatever the mode, as JAX's (from top_k)
+  return lax.convert_element_type(lax.concatenate([bottom, rest], axis), np.int32)
 
 
 # ------------------------------------------------------------------------------------------------
