@@ -7,3 +7,4 @@ from pyjax._src.lax.linalg import (  # noqa: F401
     ormqr_p, qr, qr_p, schur, schur_p, svd, svd_p, symmetric_product, symmetric_product_p,
     triangular_solve, triangular_solve_p, tridiagonal, tridiagonal_p, tridiagonal_solve,
     tridiagonal_solve_p)
+from pyjax._src.lax.qdwh import qdwh  # noqa: E402,F401
