@@ -16,6 +16,8 @@ from pyjax._src.ad_api import jvp
 from pyjax._src.custom_derivatives import custom_jvp
 from pyjax._src.lax import control_flow, lax
 from pyjax._src.lax import linalg as lax_linalg
+from pyjax._src.lax.qdwh import qdwh
+from pyjax._src.vmap_api import vmap
 from pyjax._src.numpy import creation, lax_numpy, manipulation, reductions, ufuncs
 from pyjax._src.numpy import linalg as jnp_linalg
 from pyjax._src.numpy.util import (asarray_or_scalar, check_arraylike, promote_dtypes,
@@ -258,10 +260,9 @@ def solve_triangular(a, b, trans: int | str = 0, lower: bool = False,
 
 def polar(a, side: str = "right", *, method: str = "qdwh", eps: float | None = None,
           max_iterations: int | None = None):
-  """(unitary, posdef) with a = unitary posdef ("right") or posdef unitary ("left").
-
-  Both methods are computed from the SVD here (the factors are unique for full-rank input, so
-  the QDWH iteration JAX runs on TPUs converges to the same result)."""
+  """(unitary, posdef) with a = unitary posdef ("right") or posdef unitary ("left"), by the QDWH
+  iteration (`lax.linalg.qdwh`; `eps` is its tolerance) or from the SVD. As in JAX,
+  `max_iterations` is accepted but QDWH runs with its own limit."""
   arr = _asarray(a)
   if arr.ndim < 2:
     raise ValueError("The input `a` must be at least a 2-D array.")
@@ -273,6 +274,17 @@ def polar(a, side: str = "right", *, method: str = "qdwh", eps: float | None = N
       raise NotImplementedError("method='qdwh' only supports mxn matrices where m < n where "
                                 "side='right' and m >= n side='left', got "
                                 f"{arr.shape} with side={side!r}")
+    transpose = side == "left"
+    x = ufuncs.conj(arr.mT) if transpose else arr
+
+    def one(matrix):
+      return qdwh(matrix, eps=eps)[:2]
+    for _ in range(x.ndim - 2):
+      one = vmap(one)
+    unitary, posdef = one(x)
+    if transpose:
+      unitary, posdef = ufuncs.conj(unitary.mT), ufuncs.conj(posdef.mT)
+    return unitary, posdef
   elif method != "svd":
     raise ValueError(f"Unknown polar decomposition method {method}.")
   u, s, vh = lax_linalg.svd(arr, full_matrices=False)
