@@ -194,6 +194,18 @@ def test_binary_shapes(name, shapes):
   compare(lambda lax, a, b: getattr(lax, fn)(a, b), (x, y), op_tolerance(name, dtype))
 
 
+@pytest.mark.parametrize("dtype,is_x64", ALL_DTYPES)
+def test_max_with_a_broadcast_first_operand(dtype, is_x64):
+  """max(x, y) with a size-1 x (random.uniform's clamp) runs NumPy's loop with the operands
+  swapped unless x is NaN; zeros and NaNs must come out as with any other shapes."""
+  def body():
+    y = specials(dtype)
+    for x in y:
+      compare(lambda lax, a, b: lax.max(a, b), (np.reshape(x, (1,)), y), op_tolerance("max", dtype),
+              stage=False)
+  run_in_mode(is_x64, body)
+
+
 # Python scalars are weakly typed; lax accepts them where their default dtype matches.
 SCALAR_OPERANDS = [2.5, 3, True, 1 + 2j, np.float32(2.5), np.int32(3), np.float64(0.5)]
 

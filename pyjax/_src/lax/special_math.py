@@ -335,7 +335,7 @@ def _fused_horner32(coeffs, w, w64, p64, out):
 
 # Elements per pass of float32 erf_inv (random.normal's hot path): its float64 temporaries then
 # stay in the L2 cache, and every operation writes into preallocated buffers.
-_ERF_INV32_CHUNK = 1 << 14
+_ERF_INV32_CHUNK = 1 << 15
 
 
 def _erf_inv32(x):
@@ -343,42 +343,42 @@ def _erf_inv32(x):
   out = np.empty_like(x)
   n = min(x.size, _ERF_INV32_CHUNK)
   x_squared, w = np.empty(n, np.float32), np.empty(n, np.float32)
-  log_large, log_small, p64 = np.empty(n, _F64), np.empty(n, _F64), np.empty(n, _F64)
-  mask = np.empty(n, bool)
+  w64, p64 = np.empty(n, _F64), np.empty(n, _F64)
+  tail_index, tail_w = [], []
   for start in range(0, x.size, _ERF_INV32_CHUNK):
     xs = x[start:start + _ERF_INV32_CHUNK]
     o = out[start:start + _ERF_INV32_CHUNK]
     k = xs.size
-    sq, wk, mk = x_squared[:k], w[:k], mask[:k]
-    large, small, pk = log_large[:k], log_small[:k], p64[:k]
+    sq, wk, w64k, pk = x_squared[:k], w[:k], w64[:k], p64[:k]
     np.multiply(xs, xs, out=sq)  # rounded to float32, as in XLA
     # w = -log(1 - x^2). XLA evaluates log1p(v) as log(1 + v) with 1 + v rounded to float32 when
     # |v| >= sqrt(2) - 1, and otherwise by an approximation within an ulp of log1p(v); both logs
     # are taken here correctly rounded (XLA's own are faithful), which is where the rare 1-2 ulp
-    # differences arise. Both are computed everywhere: a masked evaluation costs more.
-    np.greater_equal(sq, np.float32(_SQRT_2 - 1), out=mk)
-    np.subtract(np.float32(1), sq, out=wk)
-    large[...] = wk
-    np.log(large, out=large)
-    small[...] = sq
-    np.negative(small, out=small)
-    np.log1p(small, out=small)
-    np.putmask(small, mk, large)
-    np.negative(small, out=small)
-    wk[...] = small
+    # differences arise. The first case is patched in by index: a select over the whole chunk
+    # (np.putmask, np.where) branches per element, and mispredicts on random input.
+    w64k[...] = sq
+    np.negative(w64k, out=w64k)
+    np.log1p(w64k, out=w64k)
+    large = np.flatnonzero(sq >= np.float32(_SQRT_2 - 1))
+    w64k[large] = np.log((np.float32(1) - sq[large]).astype(_F64))
+    np.negative(w64k, out=w64k)
+    wk[...] = w64k
     np.subtract(wk, np.float32(2.5), out=sq)
-    _fused_horner32(_GILES_CENTRAL, sq, large, pk, o)
+    _fused_horner32(_GILES_CENTRAL, sq, w64k, pk, o)
     np.multiply(o, xs, out=o)
-    # The tail branch is rare (|x| > 0.9966): evaluate it only where it is taken. It holds
-    # |x| == 1 (w = inf), where the result is x * inf.
-    tail = np.greater_equal(wk, np.float32(5), out=mk)
-    if tail.any():
-      w_tail, x_tail = wk[tail], xs[tail]
-      m = w_tail.size
-      p_tail = np.empty(m, np.float32)
-      _fused_horner32(_GILES_TAIL, np.sqrt(w_tail) - np.float32(3), np.empty(m, _F64),
-                      np.empty(m, _F64), p_tail)
-      o[tail] = np.where(w_tail == np.inf, x_tail * np.float32(np.inf), p_tail * x_tail)
+    # The tail branch is rare (|x| > 0.9966): gather its elements, evaluate it once at the end.
+    tail = np.flatnonzero(wk >= np.float32(5))
+    tail_index.append(tail + start)
+    tail_w.append(wk[tail])
+  if tail_index:
+    index, w_tail = np.concatenate(tail_index), np.concatenate(tail_w)
+    x_tail = x[index]
+    m = index.size
+    p_tail = np.empty(m, np.float32)
+    _fused_horner32(_GILES_TAIL, np.sqrt(w_tail) - np.float32(3), np.empty(m, _F64),
+                    np.empty(m, _F64), p_tail)
+    # |x| == 1 gives w = inf, where the result is x * inf.
+    out[index] = np.where(w_tail == np.inf, x_tail * np.float32(np.inf), p_tail * x_tail)
   return out
 
 
