@@ -174,7 +174,11 @@ class EvalTrace(Trace):
         value, weak = canonicalize_operand(primitive, len(values), x)
       values.append(value)
       weak_types.append(weak)
-      signature.append(abstract_token if type(value) is Token else (value.shape, value.dtype))
+      try:
+        signature.append(value.shape)
+        signature.append(value.dtype)
+      except AttributeError:  # a token, which has no data; free for arrays, unlike a type test
+        signature.append(abstract_token)
     if params:
       signature.extend(params.items())
     self._check_types(primitive, values, params, tuple(signature))
