@@ -95,28 +95,6 @@ def _idct_axis(x, n: int | None, axis: int, norm: str | None):
   return jnp.take(reordered, np.argsort(_interleave_order(size)), axis=axis)
 
 
-def dct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | None = None):
-  """Discrete cosine transform (type 2) of `x` along `axis`, as `scipy.fft.dct`."""
-  check_arraylike("dct", x)
-  x = jnp.asarray(x)
-  _check_options("dct", type, norm)
-  axis = canonicalize_axis(axis, x.ndim)
-  if dtypes.issubdtype(x.dtype, np.complexfloating):
-    return _split_complex(lambda part: _dct_axis(part, n, axis, norm), x)
-  return _dct_axis(x, n, axis, norm)
-
-
-def idct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | None = None):
-  """Inverse of `dct` (type 2) along `axis`, as `scipy.fft.idct`."""
-  check_arraylike("idct", x)
-  x = jnp.asarray(x)
-  _check_options("idct", type, norm)
-  axis = canonicalize_axis(axis, x.ndim)
-  if dtypes.issubdtype(x.dtype, np.complexfloating):
-    return _split_complex(lambda part: _idct_axis(part, n, axis, norm), x)
-  return _idct_axis(x, n, axis, norm)
-
-
 def _axes_and_sizes(x, s, axes) -> tuple[tuple[int, ...], list]:
   """The transformed axes and, for each, its output length (None: unchanged), as `dctn`'s."""
   if s is not None:
@@ -134,11 +112,13 @@ def _axes_and_sizes(x, s, axes) -> tuple[tuple[int, ...], list]:
   return axes, sizes
 
 
-def _transform_n(name: str, one_axis, x, type, s, axes, norm):
+def _transform(name: str, one_axis, x, type, norm, axes_and_sizes):
+  """`one_axis` applied over the axes, each with its length, that `axes_and_sizes(x)` gives (a
+  complex `x` part by part)."""
   check_arraylike(name, x)
   x = jnp.asarray(x)
   _check_options(name, type, norm)
-  axes, sizes = _axes_and_sizes(x, s, axes)
+  axes, sizes = axes_and_sizes(x)
 
   def transform(part):
     for axis, size in zip(axes, sizes):
@@ -150,13 +130,27 @@ def _transform_n(name: str, one_axis, x, type, s, axes, norm):
   return transform(x)
 
 
+def dct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | None = None):
+  """Discrete cosine transform (type 2) of `x` along `axis`, as `scipy.fft.dct`."""
+  return _transform("dct", _dct_axis, x, type, norm,
+                    lambda arr: ((canonicalize_axis(axis, arr.ndim),), [n]))
+
+
+def idct(x, type: int = 2, n: int | None = None, axis: int = -1, norm: str | None = None):
+  """Inverse of `dct` (type 2) along `axis`, as `scipy.fft.idct`."""
+  return _transform("idct", _idct_axis, x, type, norm,
+                    lambda arr: ((canonicalize_axis(axis, arr.ndim),), [n]))
+
+
 def dctn(x, type: int = 2, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
          norm: str | None = None):
   """Multidimensional discrete cosine transform (type 2) over `axes`, as `scipy.fft.dctn`."""
-  return _transform_n("dctn", _dct_axis, x, type, s, axes, norm)
+  return _transform("dctn", _dct_axis, x, type, norm,
+                    lambda arr: _axes_and_sizes(arr, s, axes))
 
 
 def idctn(x, type: int = 2, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
           norm: str | None = None):
   """Inverse of `dctn` (type 2) over `axes`, as `scipy.fft.idctn`."""
-  return _transform_n("idctn", _idct_axis, x, type, s, axes, norm)
+  return _transform("idctn", _idct_axis, x, type, norm,
+                    lambda arr: _axes_and_sizes(arr, s, axes))
