@@ -377,11 +377,11 @@ def _two_loop_recursion(state: _LBFGS):
 class OptimizeResults(NamedTuple):
   """The outcome of `minimize`.
 
-  x: the solution; success: converged without a line search failure; status: the method'state code
-  (0 converged, 1 out of iterations, 3 zoom failed, 4 saddle point, 5 line search out of
-  iterations, -1 undefined); fun, jac: the objective and its gradient at x; hess_inv: the inverse
-  Hessian estimate (None for L-BFGS); nfev, njev: objective and gradient evaluations; nit:
-  iterations.
+  x: the solution; success: converged without a line search failure; status: the method's code
+  (BFGS: 0 converged, 1 out of iterations, 3 zoom failed, 5 line search out of iterations, -1
+  undefined; L-BFGS: see `_minimize_lbfgs`); fun, jac: the objective and its gradient at x;
+  hess_inv: the inverse Hessian estimate (None for L-BFGS); nfev, njev: objective and gradient
+  evaluations; nit: iterations.
   """
   x: Any
   success: Any
@@ -398,7 +398,7 @@ def minimize(fun: Callable, x0, args: tuple = (), *, method: str, tol: float | N
              options: Mapping[str, Any] | None = None) -> OptimizeResults:
   """Minimizes `fun(x, *args)` over the 1-D array x from `x0`, as `jax.scipy.optimize.minimize`:
   `method` is 'BFGS' or 'l-bfgs-experimental-do-not-rely-on-this', gradients come from autodiff,
-  `options` are the method'state keyword options (maxiter, gtol, norm, ...). `tol` is accepted and,
+  `options` are the method's keyword options (maxiter, gtol, norm, ...). `tol` is accepted and,
   as in JAX, unused."""
   options = {} if options is None else options
   if not isinstance(args, tuple):
