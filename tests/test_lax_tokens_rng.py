@@ -1,7 +1,6 @@
 """lax's tokens, composites, platform_dependent, random_gamma_grad and XLA's bit generators,
 compared with the oracle: values (bit-exact for the generators), dtypes, jaxpr text, errors, and
 eager vs jit vs vmap vs grad."""
-import warnings
 
 import numpy as np
 import pytest

@@ -11,7 +11,6 @@ from pyjax._src import core, dtypes, tree_util
 from pyjax._src.backend import xp
 from pyjax._src.core import get_aval
 from pyjax._src.interpreters import ad, batching, staging
-from pyjax._src.lax import elementwise as _ew
 from pyjax._src.lax import lax as _lax
 from pyjax._src.lax.utils import check_dtype, first_operand_weak, standard_primitive
 
