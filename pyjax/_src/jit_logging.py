@@ -52,7 +52,7 @@ def _defined_at(fun: Callable) -> str:
 
 
 def _aval_text(aval) -> str:
-  text = aval.str_short() if hasattr(aval, "str_short") else str(aval).lstrip("~")
+  text = aval.str_short() if hasattr(aval, "str_short") else str(aval)
   return text.lstrip("~")
 
 
