@@ -793,6 +793,7 @@ _INT_SWEEP = {
     "percentile": lambda np_, a, b: np_.percentile(a, b),
     "nanpercentile": lambda np_, a, b: np_.nanpercentile(a, 30),
     "quantile": lambda np_, a, b: np_.quantile(a, np.float64(0.3)),
+    "quantile/int_q": lambda np_, a, b: np_.quantile(a, b),
     "sort_complex": lambda np_, a, b: np_.sort_complex(a), "square": lambda np_, a, b: np_.square(a),
     "power": lambda np_, a, b: np_.power(a, b), "floor_divide": lambda np_, a, b: np_.floor_divide(a, b),
     "fmod": lambda np_, a, b: np_.fmod(a, b), "mod": lambda np_, a, b: np_.mod(a, b),
@@ -823,3 +824,22 @@ def test_integer_and_bool_inputs_match_oracle(name, dtype, enable_x64):
     p_out = outcome(_INT_SWEEP[name], pnp, a, b)
     j_out = outcome(_INT_SWEEP[name], jnp, a, b)
     assert_same_outcome(p_out, j_out, tol=F32, what=f"{name}({dtype}): ")
+
+
+def test_dot_with_a_python_int_under_x64_keeps_the_array_type():
+  # Deliberately unlike JAX 0.10, which raises a preferred_element_type TypeError here: a weak
+  # Python int does not widen int32, so the product is int32, as jnp.multiply's would be.
+  a = np.array([1, 2, 3], np.int32)
+  with x64(True):
+    result = pnp.dot(a, 2)
+    assert outcome(jnp.dot, a, 2)[0] == "raise"
+  assert result.dtype == np.int32 and not result.weak_type
+  np.testing.assert_array_equal(np.asarray(result), [2, 4, 6])
+
+
+def test_lexsort_of_a_single_vector_asks_for_a_sequence_of_keys():
+  # Deliberately unlike JAX 0.10, which treats the vector's elements as 0-d keys and returns the
+  # index 0: pyjax refuses 0-d keys with a message (NumPy would sort by the vector).
+  kind, error = outcome(pnp.lexsort, np.array([3, 1, 2]))
+  assert kind == "raise" and type(error) is TypeError and "at least one dimension" in str(error)
+  np.testing.assert_array_equal(np.asarray(pnp.lexsort([np.array([3, 1, 2])])), [1, 2, 0])

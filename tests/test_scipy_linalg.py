@@ -154,6 +154,17 @@ def test_decompositions_reconstruct():
   np.testing.assert_allclose(np.asarray(v @ np.diag(w) @ v.T), dense, rtol=1e-4, atol=1e-4)
 
 
+def test_polar_qdwh_takes_eps():
+  # Deliberately unlike JAX 0.10, whose jitted polar traces `eps` and then refuses it: pyjax
+  # passes eps to lax.linalg.qdwh, where a looser tolerance still gives a polar decomposition.
+  import jax.scipy.linalg  # noqa: F401
+  assert outcome(lambda: jax.scipy.linalg.polar(TALL, eps=1e-3))[0] == "raise"
+  unitary, posdef = psl.polar(TALL, eps=1e-3)
+  exact_unitary, _ = psl.polar(TALL)
+  np.testing.assert_allclose(np.asarray(unitary), np.asarray(exact_unitary), atol=1e-5)
+  np.testing.assert_allclose(np.asarray(unitary @ posdef), TALL, rtol=1e-5, atol=1e-5)
+
+
 ERRORS = {
     "solve_triangular_trans": lambda s: s.solve_triangular(A[0], V, trans=3),
     "solve_triangular_shapes": lambda s: s.solve_triangular(A[0], np.ones(3)),
