@@ -16,6 +16,7 @@ import numpy as np
 from pyjax import lax
 from pyjax import numpy as jnp
 from pyjax._src import dtypes
+from pyjax._src.numpy.fft import _resize
 from pyjax._src.numpy.util import (canonicalize_axis, check_arraylike, promote_dtypes_inexact,
                                    to_complex_dtype)
 
@@ -36,11 +37,9 @@ def _resize_axis(x, n: int | None, axis: int):
   n = operator.index(n)
   if n < 1:
     raise ValueError(f"invalid number of data points ({n}) specified")
-  size = x.shape[axis]
-  if n <= size:
-    return lax.slice_in_dim(x, 0, n, axis=axis)
-  config = [(0, n - size if a == axis else 0, 0) for a in range(x.ndim)]
-  return lax.pad(x, np.zeros((), x.dtype), config)
+  shape = list(x.shape)
+  shape[axis] = n
+  return _resize(x, shape)
 
 
 def _interleave_order(size: int) -> np.ndarray:
