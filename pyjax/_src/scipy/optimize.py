@@ -146,10 +146,8 @@ class _LineSearch(NamedTuple):
 
 class _LineSearchResults(NamedTuple):
   failed: Any
-  nit: Any
   nfev: Any
   ngev: Any
-  k: Any
   a_k: Any
   f_k: Any
   g_k: Any
@@ -220,9 +218,8 @@ def _line_search(f, xk, pk, old_fval, gfk, old_old_fval=None, c1=1e-4, c2=0.9, m
   step = jnp.asarray(state.a_star)
   step = jnp.where((dtypes.finfo(step.dtype).bits != 64) & (jnp.abs(step) < 1e-8),
                    jnp.sign(step) * 1e-8, step)
-  return _LineSearchResults(failed=state.failed | ~state.done, nit=state.i - 1, nfev=state.nfev,
-                            ngev=state.ngev, k=state.i, a_k=step, f_k=state.phi_star,
-                            g_k=state.g_star, status=status)
+  return _LineSearchResults(failed=state.failed | ~state.done, nfev=state.nfev, ngev=state.ngev,
+                            a_k=step, f_k=state.phi_star, g_k=state.g_star, status=status)
 
 
 # --- BFGS --------------------------------------------------------------------------------------
@@ -293,7 +290,6 @@ class _LBFGS(NamedTuple):
   rho_history: Any  # 1 / <y, s>
   gamma: Any  # the scale of the initial inverse Hessian
   status: Any
-  ls_status: Any
 
 
 def _minimize_lbfgs(fun: Callable, x0, maxiter: float | None = None, norm=np.inf,
@@ -312,8 +308,7 @@ def _minimize_lbfgs(fun: Callable, x0, maxiter: float | None = None, norm=np.inf
   state = _LBFGS(converged=jnp.array(False), failed=jnp.array(False), k=0, nfev=1, ngev=1,
                  x_k=x0, f_k=f_0, g_k=g_0, s_history=jnp.zeros((maxcor, d), dtype=dtype),
                  y_history=jnp.zeros((maxcor, d), dtype=dtype),
-                 rho_history=jnp.zeros((maxcor,), dtype=dtype), gamma=1., status=0,
-                 ls_status=0)
+                 rho_history=jnp.zeros((maxcor,), dtype=dtype), gamma=1., status=0)
 
   def body(state: _LBFGS) -> _LBFGS:
     p_k = _two_loop_recursion(state)
@@ -337,8 +332,7 @@ def _minimize_lbfgs(fun: Callable, x0, maxiter: float | None = None, norm=np.inf
                   f_k=ls.f_k.astype(state.f_k.dtype), g_k=ls.g_k.astype(state.g_k.dtype),
                   s_history=_push(state.s_history, s_k), y_history=_push(state.y_history, y_k),
                   rho_history=_push(state.rho_history, rho_k),
-                  gamma=gamma.astype(state.g_k.dtype), status=jnp.where(converged, 0, status),
-                  ls_status=ls.status)
+                  gamma=gamma.astype(state.g_k.dtype), status=jnp.where(converged, 0, status))
 
   return lax.while_loop(lambda state: ~state.converged & ~state.failed, body, state)
 
@@ -409,7 +403,7 @@ def minimize(fun: Callable, x0, args: tuple = (), *, method: str, tol: float | N
 
   if method.lower() == "bfgs":
     state, status = minimize_bfgs(objective, x0, **options)
-    return OptimizeResults(x=state.x_k, success=state.converged & ~jnp.asarray(state.failed),
+    return OptimizeResults(x=state.x_k, success=state.converged & ~state.failed,
                            status=status, fun=state.f_k, jac=state.g_k, hess_inv=state.H_k,
                            nfev=state.nfev, njev=state.ngev, nit=state.k)
   if method.lower() == "l-bfgs-experimental-do-not-rely-on-this":
