@@ -129,7 +129,10 @@ def _dot_plan(lhs_shape, lhs_dtype, rhs_shape, rhs_dtype, dimension_numbers,
 
 def _dot_general(lhs, rhs, *, dimension_numbers, precision=None, preferred_element_type=None,
                  out_sharding=None):
-  if is_dot_algorithm(precision) and precision is not DotAlgorithmPreset.DEFAULT:
+  # None and a pair of Precisions (the common parameters) are told apart from an algorithm by
+  # two identity tests, before any call: this runs on every eager product.
+  if (precision is not None and precision.__class__ is not tuple and is_dot_algorithm(precision)
+      and precision is not DotAlgorithmPreset.DEFAULT):
     return _dot_with_algorithm(lhs, rhs, dimension_numbers, precision, preferred_element_type)
   lhs_perm, rhs_perm, a_shape, b_shape, compute, outer, out_shape, out_dtype = _dot_plan(
       lhs.shape, lhs.dtype, rhs.shape, rhs.dtype, dimension_numbers, preferred_element_type)
