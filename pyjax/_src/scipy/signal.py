@@ -483,6 +483,8 @@ def istft(Zxx, fs=1.0, window: str = "hann", nperseg: int | None = None,
   outer = [d for d in range(Zxx.ndim) if d not in (freq_axis, time_axis)]
   Zxx = jnp.transpose(Zxx, outer + [freq_axis, time_axis])
   inverse = jnp.fft.irfft if input_onesided else jnp.fft.ifft
+  # `n=nfft`, not `nfft_int`, as JAX: an odd `nperseg` with no `nfft` then fails on the window
+  # product, as it does in JAX.
   segments = inverse(Zxx, axis=-2, n=nfft)[..., :nperseg_int, :]
   if isinstance(window, (str, tuple)):
     win = jnp.asarray(_named_window(window, nperseg_int), segments.dtype)
