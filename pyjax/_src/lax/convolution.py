@@ -15,11 +15,12 @@ from typing import NamedTuple, Sequence, Union
 
 import numpy as np
 
-from pyjax._src import core, dtypes
+from pyjax._src import dtypes
 from pyjax._src.backend import xp
 from pyjax._src.core import get_aval
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import lax as _lax
+from pyjax._src.lax.control_flow.common import as_array
 from pyjax._src.lax.precision import canonicalize_precision
 from pyjax._src.lax.utils import check_same_dtypes, standard_primitive
 from pyjax._src.lax.windowed_reductions import dilate_and_pad, dilate_shape, window_view
@@ -590,10 +591,8 @@ def conv_general_dilated_local(lhs, rhs, window_strides: Sequence[int], padding,
 
 def _as_array(x):
   """`x` as an Array (tracers as they are): patches need its shape and dtype."""
-  if isinstance(x, (core.Tracer, core.Array)):
-    return x
   try:
-    return core.Array(*core.canonicalize_value(x))
+    return as_array(x)
   except TypeError:
     raise TypeError(f"asarray: expected ArrayLike, got {x} of type {type(x)}.") from None
 

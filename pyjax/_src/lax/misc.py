@@ -13,6 +13,7 @@ from pyjax._src.backend import xp
 from pyjax._src.errors import JaxRuntimeError
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import structural as _st
+from pyjax._src.lax.control_flow.common import as_array
 from pyjax._src.lax.utils import (INTEGER, broadcasting_shape, canonicalize_shape, check_dtype,
                                   check_same_dtypes, never_weak, standard_primitive)
 
@@ -149,10 +150,8 @@ def empty(shape, dtype, *, out_sharding=None):
 
 def _as_jax_value(x):
   """`x` as an Array (tracers as they are), with JAX's error for values that are not arrays."""
-  if isinstance(x, (core.Tracer, core.Array)):
-    return x
   try:
-    return core.Array(*core.canonicalize_value(x))
+    return as_array(x)
   except TypeError:
     raise TypeError(f"Argument '{x}' of type '{type(x)}' is not a valid JAX type") from None
 
