@@ -50,7 +50,7 @@ def _vdot_tree(x, y):
 
 
 def _norm(x):
-  return jnp.sqrt(sum(_vdot_real(leaf, leaf) for leaf in tree_leaves(x)))
+  return jnp.sqrt(_vdot_real_tree(x, x))
 
 
 def _scale(scalar, tree):
@@ -304,10 +304,9 @@ def _gmres_batched(A, b, x0, unit_residual, residual_norm, ptol, restart, M):
 
   V, H, _, _ = lax.while_loop(cond, body, (_krylov_basis(unit_residual, restart), H, False, 0))
   beta = jnp.zeros_like(H, shape=(restart + 1,)).at[0].set(residual_norm.astype(dtype))
-  Ht = H.T
-  # Least squares through the normal equations (a Cholesky solve: they are positive definite).
-  y = scipy_linalg.cho_solve(scipy_linalg.cho_factor(_dot(Ht.T.conj(), Ht)),
-                             _dot(Ht.T.conj(), beta))
+  # min |H^T y - beta| through the normal equations (a Cholesky solve: they are positive
+  # definite).
+  y = scipy_linalg.cho_solve(scipy_linalg.cho_factor(_dot(H.conj(), H.T)), _dot(H.conj(), beta))
   return _finish_cycle(A, b, x0, V, y, M)
 
 
