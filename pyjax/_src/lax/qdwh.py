@@ -77,20 +77,16 @@ def _schedule(eps: float, max_iterations: int) -> tuple[list, list]:
 # Traced pieces
 
 
+_matmul = lax_linalg._matmul
+
+
 def _h(x):
-  """The conjugate transpose of a matrix."""
-  xt = lax.transpose(x, (1, 0))
-  return lax.conj(xt) if dtypes.issubdtype(x.dtype, np.complexfloating) else xt
-
-
-def _matmul(a, b):
-  return lax.dot_general(a, b, (((1,), (0,)), ((), ())))
+  """The conjugate transpose of a matrix (no conj for a real one)."""
+  return lax_linalg._conj(lax_linalg._T(x))
 
 
 def _eye(n: int, dtype):
-  return lax.convert_element_type(
-      lax.eq(lax.broadcasted_iota(np.int32, (n, n), 0), lax.broadcasted_iota(np.int32, (n, n), 1)),
-      dtype)
+  return lax_linalg._eye(dtype, (n, n))
 
 
 def _mask(x, rows, cols, fill=None):
