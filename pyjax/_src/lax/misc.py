@@ -14,6 +14,7 @@ from pyjax._src.errors import JaxRuntimeError
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import structural as _st
 from pyjax._src.lax.control_flow.common import as_array
+from pyjax._src.lax.sorting import _descending_key
 from pyjax._src.lax.utils import (INTEGER, broadcasting_shape, canonicalize_shape, check_dtype,
                                   check_same_dtypes, never_weak, standard_primitive)
 
@@ -61,16 +62,6 @@ def mulhi(x, y):
   return mulhi_p.bind(x, y)
 
 
-def _total_order_key(x):
-  """Integers that order floats as IEEE 754 totalOrder does (-NaN < -inf < ... < -0.0 < +0.0 <
-  ... < inf < +NaN, NaNs by payload): the sign-magnitude bits read as two's complement."""
-  if not dtypes.issubdtype(x.dtype, np.floating):
-    return x
-  bits = x.view(np.dtype(f"int{x.dtype.itemsize * 8}"))
-  magnitude = np.array(np.iinfo(bits.dtype).max, bits.dtype)
-  return xp.where(bits < 0, bits ^ magnitude, bits)
-
-
 def _total_order_primitive(name, compare, accepted):
   def dtype_rule(x, y):
     for position, aval in enumerate((x, y)):
@@ -85,7 +76,9 @@ def _total_order_primitive(name, compare, accepted):
       raise JaxRuntimeError(f"FAILED_PRECONDITION: no total order on {x.dtype.name} operands "
                             "(expected comparison type FLOAT, actual TOTALORDER); compare the "
                             "real and imaginary parts instead.")
-    return compare(_total_order_key(x), _total_order_key(y))
+    # Sort's total order (-NaN < -inf < ... < -0.0 < +0.0 < ... < inf < +NaN, NaNs by payload):
+    # its descending key, complemented.
+    return compare(~_descending_key(x), ~_descending_key(y))
 
   # Weak iff both operands are, as for the other comparisons.
   p = standard_primitive(name, lambda x, y: broadcasting_shape(name, x.shape, y.shape),
