@@ -36,8 +36,8 @@ class HashableArray:
             and bool(np.all(self.value == other.value)))
 
 
-def _attribute(name: str, kwargs: dict, value) -> tuple:
-  """(keyword, leaves, tree) for one static attribute; a traced leaf cannot be one."""
+def _attribute(name: str, value) -> tuple:
+  """(leaves, tree) of one static attribute of composite `name`; a traced leaf cannot be one."""
   leaves, tree = tree_util.tree_flatten(value)
   if any(isinstance(leaf, Tracer) for leaf in leaves):
     raise errors.UnexpectedTracerError(
@@ -57,7 +57,7 @@ def composite(decomposition: Callable, name: str, version: int = 0) -> Callable:
   attributes."""
   @functools.wraps(decomposition)
   def call(*args, **kwargs):
-    attributes = tuple((key, *_attribute(name, kwargs, value)) for key, value in kwargs.items())
+    attributes = tuple((key, *_attribute(name, value)) for key, value in kwargs.items())
     flat, in_tree, in_avals = common.flatten_operands(args)
     body = common.trace_body(functools.partial(decomposition, **kwargs), args, in_avals,
                              in_tree, "composite")
