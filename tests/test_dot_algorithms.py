@@ -327,3 +327,16 @@ def test_default_matmul_precision_flag_names_a_preset(flag):
       p = pyjax.make_jaxpr(lambda x, y: fn(pyjax, x, y))(A32, B32)
       j = jax.make_jaxpr(lambda x, y: fn(jax, x, y))(A32, B32)
       assert str(p) == str(j)
+
+
+@pytest.mark.parametrize("dtype,preferred", _DEFAULT_ROUNDED_THROUGH_BF16,
+                         ids=[f"{_NAMES[d]}-{_NAMES[p]}" for d, p in _DEFAULT_ROUNDED_THROUGH_BF16])
+def test_default_preset_sums_in_float32_and_rounds_once(dtype, preferred):
+  # Deliberate: where XLA's CPU rounds these through bfloat16 (left out of the oracle cases
+  # above), pyjax's DEFAULT preset sums in float32 and rounds once to the result type, as its
+  # precision=None products do.
+  x, y = _operands(dtype)
+  default = pyjax.lax.dot(x, y, precision="DEFAULT", preferred_element_type=preferred)
+  summed = pyjax.lax.dot(x, y, preferred_element_type=np.float32)
+  assert default.dtype == np.dtype(preferred)
+  np.testing.assert_array_equal(np.asarray(default), np.asarray(summed).astype(preferred))
