@@ -65,8 +65,8 @@ BESSEL_Z = np.array([0., 1e-3, 1., -3.5, 5.5, 7., 10., 20., 30., 45., 60., np.in
 # Left out: x near 1 where Euler's transformation cancels (neither JAX nor pyjax keeps the digits).
 # One call for all: JAX compiles its hyp2f1 for seconds per call site.
 H2_GRID = np.meshgrid([-3., -1., 0., 0.5, 1., 2.5], [-2., 0.3, 1., 3.5],
-                      [-4., 0., 0.5, 1., 2.5, 3.5, 7.], [-5., -1., -0.5, 0., 0.3, 0.8, 0.9, 1., 1.5],
-                      indexing="ij")
+                      [-4., 0., 0.5, 1., 2.5, 3.5, 7.],
+                      [-5., -1., -0.5, 0., 0.3, 0.8, 0.9, 1., 1.5], indexing="ij")
 H2_EDGES = np.array([
     [1., 2., 0., 0.], [0., 2., 0., .5], [0., 2., 2., .5], [1., 2., -2., .5], [1.5, 2., 3., 2.],
     [.5, .3, 2.5, 1.], [1., 2., 3., 1.], [1.5, 3., 3., .5], [1.5, 3., 3., -3.], [3., 1.5, 3., -2.],

@@ -18,8 +18,9 @@ from pyjax._src.lax import reductions as _red
 from pyjax._src.lax import special_math
 from pyjax._src.lax.precision import ACCURACY_FUNCTIONS, check_accuracy
 from pyjax._src.lax import structural as _st
-from pyjax._src.lax.utils import (ANY, BOOL, COMPLEX, FLOATING, INEXACT, INTEGER, broadcasting_shape,
-                                  check_dtype, check_same_dtypes, standard_primitive)
+from pyjax._src.lax.utils import (ANY, BOOL, COMPLEX, FLOATING, INEXACT, INTEGER,
+                                  broadcasting_shape, check_dtype, check_same_dtypes,
+                                  standard_primitive)
 
 
 class RoundingMethod(enum.IntEnum):
@@ -698,7 +699,8 @@ def _balanced_eq(x, z, y):
   derivative)."""
   one, half, zero = _weak_const(x, 1), _weak_const(x, 0.5), _weak_const(x, 0)
   shape = core.get_aval(z).shape
-  share = _st.select_n_p.bind(eq_p.bind(y, z), _broadcast_to(one, shape), _broadcast_to(half, shape))
+  share = _st.select_n_p.bind(eq_p.bind(y, z), _broadcast_to(one, shape),
+                              _broadcast_to(half, shape))
   return _st.select_n_p.bind(eq_p.bind(x, z), _broadcast_to(zero, shape), share)
 
 

@@ -9,7 +9,8 @@ from pyjax._src.core import Array, get_aval
 from pyjax._src.interpreters import ad, batching
 from pyjax._src.lax import elementwise as _ew
 from pyjax._src.lax import structural as _st
-from pyjax._src.lax.utils import ANY, check_dtype, first_operand_weak, never_weak, standard_primitive
+from pyjax._src.lax.utils import (ANY, check_dtype, first_operand_weak, never_weak,
+                                  standard_primitive)
 from pyjax._src.pretty_printer import pp_param_rules
 
 
@@ -53,7 +54,8 @@ reduce_sum_p = _reducer(
     "reduce_sum", lambda x, *, axes, out_sharding=None: xp.asarray(
         xp.add.reduce(x, axis=axes, dtype=x.dtype)), _NUMBERS)
 reduce_prod_p = _reducer(
-    "reduce_prod", lambda x, *, axes: xp.asarray(xp.multiply.reduce(x, axis=axes, dtype=x.dtype)), _NUMBERS)
+    "reduce_prod", lambda x, *, axes: xp.asarray(
+        xp.multiply.reduce(x, axis=axes, dtype=x.dtype)), _NUMBERS)
 reduce_max_p = _reducer(
     "reduce_max", lambda x, *, axes: xp.asarray(
         xp.maximum.reduce(x, axis=axes, initial=_identity_of_max(x.dtype))), ANY)
