@@ -76,9 +76,9 @@ def threefry2x32(k0, k1, x0, x1) -> tuple[np.ndarray, np.ndarray]:
   return y0.reshape(shape), y1.reshape(shape)
 
 
-def _hash_counter_ranges(key, x0_start: int, x0_step: int, x1_start: int, size: int, out0,
-                         out1=None) -> None:
-  """Threefry-2x32 under one key (uint32[2]) of the counters `x0 = x0_start + x0_step * i`,
+def _hash_counter_ranges(key, size: int, out0, out1=None, *, x0_counts: bool = False,
+                         x1_start: int = 0) -> None:
+  """Threefry-2x32 under one key (uint32[2]) of the counters `x0 = i if x0_counts else 0`,
   `x1 = x1_start + i` for i < size (all below 2**32), generated chunk by chunk so that no counter
   array is materialized. Writes `y0` to `out0[i]` and `y1` to `out1[i]` or, with no `out1`,
   `y0 ^ y1` to `out0[i]` (what `random_bits` keeps); outputs may be strided views."""
@@ -93,10 +93,10 @@ def _hash_counter_ranges(key, x0_start: int, x0_step: int, x1_start: int, size: 
       m = min(_CHUNK, size - start)
       a_m, b_m, chunk = a[:m], b[:m], slice(start, start + m)
       # The counters with the first key injection added, modulo 2**32.
-      if x0_step:
-        np.add(iota[:m], np.uint32((x0_start + start + k0) % 2 ** 32), out=a_m)
+      if x0_counts:
+        np.add(iota[:m], np.uint32((start + k0) % 2 ** 32), out=a_m)
       else:
-        a_m.fill((x0_start + k0) % 2 ** 32)
+        a_m.fill(k0)
       np.add(iota[:m], np.uint32((x1_start + start + k1) % 2 ** 32), out=b_m)
       _rounds_inplace(a_m, b_m, injections, tmp[:m])
       if out1 is None:
@@ -121,7 +121,7 @@ def threefry_2x32(keys: np.ndarray, count: int) -> np.ndarray:
   half = (count + 1) // 2
   if keys.ndim == 1:
     words = np.empty(2 * half, _U32)
-    _hash_counter_ranges(keys, 0, 1, half, half, words[:half], words[half:])
+    _hash_counter_ranges(keys, half, words[:half], words[half:], x0_counts=True, x1_start=half)
     if count % 2:  # the last counter pair is (half - 1, 0), not (half - 1, 2 * half - 1)
       words[half - 1] = threefry2x32(keys[0], keys[1], half - 1, 0)[0]
     return words[:count]
@@ -148,7 +148,7 @@ def _hash_indices(keys: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
   if keys.ndim == 1 and math.prod(shape) <= 2 ** 32:
     size = math.prod(shape)
     y0, y1 = np.empty(size, _U32), np.empty(size, _U32)
-    _hash_counter_ranges(keys, 0, 0, 0, size, y0, y1)
+    _hash_counter_ranges(keys, size, y0, y1)
     return y0.reshape(shape), y1.reshape(shape)
   hi, lo = _iota_2x32(shape)
   k0, k1 = _key_words(keys, len(shape))
@@ -174,7 +174,7 @@ def split(keys: np.ndarray, shape: tuple) -> np.ndarray:
   if config.jax_threefry_partitionable:
     if keys.ndim == 1 and math.prod(shape) <= 2 ** 32:
       out = np.empty((math.prod(shape), 2), _U32)
-      _hash_counter_ranges(keys, 0, 0, 0, len(out), out[:, 0], out[:, 1])
+      _hash_counter_ranges(keys, len(out), out[:, 0], out[:, 1])
       return out.reshape((*shape, 2))
     y0, y1 = _hash_indices(keys, shape)
     return np.stack([y0, y1], axis=-1)
@@ -198,7 +198,7 @@ def random_bits(keys: np.ndarray, bit_width: int, shape: tuple) -> np.ndarray:
   if config.jax_threefry_partitionable:
     if bit_width <= 32 and keys.ndim == 1 and math.prod(shape) <= 2 ** 32:
       bits = np.empty(math.prod(shape), _U32)
-      _hash_counter_ranges(keys, 0, 0, 0, bits.size, bits)
+      _hash_counter_ranges(keys, bits.size, bits)
       bits = bits.reshape(shape)
       return bits if bit_width == 32 else bits.astype(dtype)
     y0, y1 = _hash_indices(keys, shape)
