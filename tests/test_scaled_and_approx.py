@@ -239,3 +239,23 @@ def test_accuracy_vmap_and_grad_match_oracle():
       return L.vmap(L.grad(lambda x: getattr(L.lax, name)(x, accuracy=accuracy)))
     np.testing.assert_allclose(np.asarray(g(pyjax)(POSITIVE)), np.asarray(g(jax)(POSITIVE)),
                                rtol=2e-6, err_msg=name)
+
+
+def test_sin_accuracy_derivative_takes_plain_cos():
+  # Deliberate: JAX's jvp of sin[accuracy] computes cos[accuracy], while its grad (through sin's
+  # linearization rule) computes a plain cos. pyjax has one derivative rule for both and follows
+  # grad, so only the jvp's jaxpr differs (the CPU computes the same values either way).
+  jax = oracle()
+  x = np.float32(0.5)
+
+  def sin(L):
+    return lambda v: L.lax.sin(v, accuracy=L.lax.AccuracyMode.HIGHEST)
+
+  grad_text = lambda L: str(L.make_jaxpr(L.grad(sin(L)))(x))
+  assert grad_text(pyjax) == grad_text(jax)
+  jvp_text = lambda L: str(L.make_jaxpr(lambda v: L.jvp(sin(L), (v,), (v,)))(x))
+  assert "cos a" in jvp_text(pyjax) and "cos[accuracy=" in jvp_text(jax)
+  got = pyjax.jvp(sin(pyjax), (x,), (x,))
+  expected = jax.jvp(sin(jax), (x,), (x,))
+  for g, e in zip(got, expected):
+    np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-6)
