@@ -66,4 +66,5 @@ def platform_dependent(*args: Any, default: Callable | None = None,
     return branches[int(index)](*args)
   return switch_branches(index, branches, args, branches_platforms=tuple(platforms))
 
+
 __all__ = ["platform_dependent"]

@@ -225,7 +225,7 @@ batching.primitive_batchers[rng_uniform_p] = _rng_uniform_batcher
 def rng_uniform(a, b, shape):
   """Stateful pseudo-random values of `shape`, uniform in [a, b), from scalar bounds `a` and `b`
   of one dtype. Each call draws fresh values; prefer `pyjax.random` for reproducible ones."""
-  if not isinstance(shape, (tuple, list)) and not hasattr(shape, "__iter__"):
+  if not hasattr(shape, "__iter__"):
     raise TypeError(f"rng_uniform's shape must be a sequence of integers, got {shape!r}; "
                     f"write e.g. ({shape!r},) for a 1-D result.")
   return rng_uniform_p.bind(a, b, shape=canonicalize_shape(shape))
