@@ -3,7 +3,8 @@ the dot algorithms (`DotAlgorithm`, `DotAlgorithmPreset`) that name the types a 
 its operands to and accumulates in, and the type names of dot arguments. On the CPU every
 Precision computes the same float32 product; an algorithm changes the types the CPU computes in
 (see `algorithm_compute_types`). The value is kept in the primitive's parameters, as JAX keeps
-it, so that staged programs print and compare like JAX's."""
+it, so that staged programs print and compare like JAX's. Also the `accuracy=` of the
+transcendental functions (`AccuracyMode`, `Tolerance`), kept in their parameters the same way."""
 from __future__ import annotations
 
 import enum
