@@ -381,8 +381,12 @@ def test_select_and_scatter_jaxpr_jit_and_errors():
 
 
 def test_select_and_scatter_vmap_matches_loop():
+  # A deliberate difference: JAX has no batching rule for select_and_scatter; pyjax's gives each
+  # batch member a window of size 1 along the mapped axis, so it equals a loop of single calls.
   operands = RNG.permutation(36).reshape(3, 4, 3).astype(np.float32)
   sources = np.stack([_source(operands[0], (2, 2), (2, 1), ((0, 0), (1, 0))) for _ in range(3)])
+  with pytest.raises(NotImplementedError, match="Batching rule for 'select_and_scatter'"):
+    jax.vmap(_max_pool_scatter(jax, oracle_select_and_scatter))(operands, sources)
   fun = _max_pool_scatter(pyjax, _select_and_scatter)
   for axes in ((0, 0), (0, None), (None, 0), (1, 0)):
     args = [np.moveaxis(operands, 0, axes[0]) if axes[0] is not None else operands[0],
