@@ -150,24 +150,24 @@ def is_dot_algorithm(precision) -> bool:
   return isinstance(precision, (DotAlgorithm, DotAlgorithmPreset))
 
 
-def check_cpu_dot_algorithm(precision, primitive: str = "dot_general") -> None:
+def check_cpu_dot_algorithm(precision) -> None:
   """Raises JAX's ValueError (at compile time there, when the primitive runs here) for an
   algorithm the CPU backend does not run."""
   if is_dot_algorithm(precision) and not (isinstance(precision, DotAlgorithmPreset)
                                           and precision in CPU_DOT_ALGORITHMS):
     supported = ", ".join(p.name for p in CPU_DOT_ALGORITHMS)
-    raise ValueError(f"The precision '{precision}' is not supported by {primitive} on CPU. "
+    raise ValueError(f"The precision '{precision}' is not supported by dot_general on CPU. "
                      f"The CPU runs the DotAlgorithmPresets {supported} (and no DotAlgorithm "
                      "value); pass one of these, a lax.Precision, or None.")
 
 
-def algorithm_compute_types(algorithm, lhs_dtype, rhs_dtype, out_dtype) -> tuple:
-  """The types a dot with `algorithm` converts its operands to and accumulates in (None: the
-  result type), for operands of `lhs_dtype`/`rhs_dtype` and a result of `out_dtype`. An operand
-  of a type the preset computes with is kept, any other is converted to the preset's first."""
-  if isinstance(algorithm, DotAlgorithm):
-    return (algorithm.lhs_precision_type, algorithm.rhs_precision_type,
-            algorithm.accumulation_type)
+def algorithm_compute_types(algorithm: DotAlgorithmPreset, lhs_dtype, rhs_dtype,
+                            out_dtype) -> tuple:
+  """The types a dot with the preset `algorithm` converts its operands to and accumulates in,
+  for operands of `lhs_dtype`/`rhs_dtype` and a result of `out_dtype`. An operand of a type the
+  preset computes with is kept, any other is converted to the preset's first; likewise the
+  result type for the accumulation. (A DotAlgorithm value never gets here: the CPU refuses them
+  in `check_cpu_dot_algorithm` first.)"""
 
   def pick(dtype, supported):
     if supported is None or np.dtype(dtype) in [np.dtype(t) for t in supported]:
