@@ -50,6 +50,14 @@ CASES = {
                                                             recall_target=1.5,
                                                             aggregate_to_topk=False),
     "small_override": lambda L: L.lax.approx_min_k(NORMAL, 2, reduction_input_size_override=10),
+    "dimension_out_of_range": lambda L: L.lax.approx_max_k(TIES, 2, reduction_dimension=2),
+    # Under vmap the dimension is checked against a batch member, not the batched operand.
+    "vmap_dimension_out_of_range": lambda L: L.vmap(
+        lambda r: L.lax.approx_max_k(r, 2, reduction_dimension=1))(TIES),
+    "vmap_negative_dimension_out_of_range": lambda L: L.vmap(
+        lambda r: L.lax.approx_min_k(r, 2, reduction_dimension=-2), in_axes=1)(TIES),
+    "vmap_scalar_members": lambda L: L.vmap(lambda r: L.lax.approx_max_k(r, 1))(TIES[0]),
+    "vmap_k_zero": lambda L: L.vmap(lambda r: L.lax.approx_max_k(r, 0))(TIES),
 }
 
 
@@ -57,6 +65,17 @@ CASES = {
 def test_approx_top_k_matches_oracle(name):
   case = CASES[name]
   assert_same_outcome(outcome(case, pyjax), outcome(case, oracle()), what=f"{name}: ")
+
+
+def test_approx_top_k_dimension_errors_name_the_dimension_and_the_fix():
+  # JAX's IndexError here is a bare "list index out of range"; pyjax's (same class) says more.
+  with pytest.raises(IndexError, match=r"reduction_dimension 2 is out of range for an operand of "
+                                       r"shape \(3, 9\): pass one in \[-2, 2\)"):
+    pyjax.lax.approx_max_k(TIES, 2, reduction_dimension=2)
+  with pytest.raises(IndexError, match=r"reduction_dimension 1 .* shape \(9,\): pass one in"):
+    pyjax.vmap(lambda r: pyjax.lax.approx_max_k(r, 2, reduction_dimension=1))(TIES)
+  with pytest.raises(IndexError, match=r"shape \(\): the operand needs a dimension"):
+    pyjax.vmap(lambda r: pyjax.lax.approx_max_k(r, 1))(TIES[0])
 
 
 def test_approx_top_k_nan_free_full_sort_rule():

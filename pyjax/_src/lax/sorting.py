@@ -277,6 +277,17 @@ def _approx_output_size(size: int, rank: int, k: int, recall_target: float,
   return -(-reduced // tile) * tile
 
 
+def _reduction_axis(shape: tuple, reduction_dimension: int) -> int:
+  """`reduction_dimension` of an operand of `shape` as a nonnegative axis (JAX's IndexError for
+  one out of range, with a message that says which)."""
+  rank = len(shape)
+  if not -rank <= reduction_dimension < rank:
+    fix = f"pass one in [-{rank}, {rank})" if rank else "the operand needs a dimension"
+    raise IndexError(f"approx_top_k's reduction_dimension {reduction_dimension} is out of range "
+                     f"for an operand of shape {tuple(shape)}: {fix}.")
+  return reduction_dimension % rank
+
+
 def _approx_top_k_abstract_eval(operand, *, k, reduction_dimension, recall_target, is_max_k,
                                 reduction_input_size_override, aggregate_to_topk):
   if k <= 0:
@@ -284,7 +295,7 @@ def _approx_top_k_abstract_eval(operand, *, k, reduction_dimension, recall_targe
   if not operand.shape:
     raise TypeError(f"approx_top_k operand must have >= 1 dimension, got {operand.shape}")
   shape = list(operand.shape)
-  size = shape[reduction_dimension]
+  size = shape[_reduction_axis(operand.shape, reduction_dimension)]
   if size < k:
     raise ValueError(f"k must be smaller than the size of reduction_dim {size}, got {k}")
   if not dtypes.issubdtype(operand.dtype, np.floating):
@@ -363,8 +374,9 @@ approx_top_k_p.weak_type_rule = lambda weak, **params: [weak, weak]
 def _approx_top_k_batcher(axis_data, vals, dims, *, reduction_dimension, **params):
   operand, = vals
   dim, = dims
-  rank = len(core.get_aval(operand).shape) - 1
-  axis = reduction_dimension % rank
+  shape = core.get_aval(operand).shape
+  # Checked against a batch member's shape: the batch's extra axis must not make it valid.
+  axis = _reduction_axis(shape[:dim] + shape[dim + 1:], reduction_dimension)
   outs = approx_top_k_p.bind(operand, reduction_dimension=axis + (dim <= axis), **params)
   return outs, [dim, dim]
 
