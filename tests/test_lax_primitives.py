@@ -206,6 +206,22 @@ def test_max_with_a_broadcast_first_operand(dtype, is_x64):
   run_in_mode(is_x64, body)
 
 
+@pytest.mark.parametrize("zeros", [3, 5000])
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_signed_zero_ties_in_large_arrays(name, zeros):
+  """Large arrays resolve their -0.0/0.0 ties by gathering the zero results when they are few
+  (random.uniform's clamp) and by one select when they are many (relu); both as XLA does."""
+  rng = np.random.default_rng(0)
+  x = rng.standard_normal(10000).astype(np.float32)
+  y = rng.standard_normal(10000).astype(np.float32)
+  tie = rng.choice(x.size, zeros, replace=False)
+  x[tie], y[tie] = rng.choice([0., -0.], zeros), rng.choice([0., -0.], zeros)
+  for a, b in ((x, y), (x[:1], y), (x, np.float32(-0.))):
+    got = np.asarray(getattr(plax, name)(a, b))
+    expected = np.asarray(getattr(jlax, name)(a, b))
+    np.testing.assert_array_equal(got.view(np.uint32), expected.view(np.uint32))
+
+
 # Python scalars are weakly typed; lax accepts them where their default dtype matches.
 SCALAR_OPERANDS = [2.5, 3, True, 1 + 2j, np.float32(2.5), np.int32(3), np.float64(0.5)]
 

@@ -172,13 +172,17 @@ def _complex_greater(x, y):
   return (x.real > y.real) | ((x.real == y.real) & (x.imag > y.imag))
 
 
+_GATHER_MIN_SIZE = 4096
+
+
 def _fix_zero_ties(out, zero, x, y, prefer_negative: bool):
   """`out` (a max or min) with its ties between zeros of opposite signs at `zero` resolved: the
-  negative zero if `prefer_negative`, else the positive one. Only the zero results are visited
-  (few, in a large array: random.uniform's final clamp runs this)."""
-  if out.ndim == 0:
+  negative zero if `prefer_negative`, else the positive one. Where the zeros are few in a large
+  array (random.uniform's final clamp) only they are visited; where they are many (relu's
+  max(x, 0)) or the array is small, gathering them costs more than one select over it all."""
+  if out.size < _GATHER_MIN_SIZE or 8 * xp.count_nonzero(zero) > out.size:
     pick_x = xp.signbit(x) == prefer_negative
-    return xp.where(x == y, xp.where(pick_x, x, y), out)
+    return xp.where(zero & (x == y), xp.where(pick_x, x, y), out)
   index = xp.nonzero(zero)
   xs, ys = xp.broadcast_to(x, out.shape)[index], xp.broadcast_to(y, out.shape)[index]
   pick_x = xp.signbit(xs) == prefer_negative
